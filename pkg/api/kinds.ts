@@ -1,0 +1,77 @@
+// The registry of every resource skiff serves. Discovery, the REST routes, the
+// store keys, OpenAPI, the CLI's short names and the printers all read from here,
+// so adding a kind is one entry in this table.
+
+export interface ResourceInfo {
+  /** API group; "" is the core (legacy) group served under /api/v1. */
+  group: string;
+  version: string;
+  kind: string;
+  /** Lower-case plural used in URLs and as the store key ("pods"). */
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  namespaced: boolean;
+  /** Subresources served under /{plural}/{name}/{sub}. */
+  subresources: Array<"status" | "scale" | "log">;
+  /** Kubernetes "categories" (kubectl get all). */
+  categories: string[];
+  /** Name of the @kubernetes/client-node model class ("V1Pod"), for schemas. */
+  model: string;
+}
+
+const VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const;
+export const resourceVerbs: readonly string[] = VERBS;
+
+function res(r: Omit<ResourceInfo, "subresources" | "categories"> & Partial<ResourceInfo>): ResourceInfo {
+  return { subresources: [], categories: [], ...r };
+}
+
+export const RESOURCES: readonly ResourceInfo[] = [
+  res({ group: "", version: "v1", kind: "Pod", plural: "pods", singular: "pod", shortNames: ["po"], namespaced: true, subresources: ["status", "log"], categories: ["all"], model: "V1Pod" }),
+  res({ group: "", version: "v1", kind: "Service", plural: "services", singular: "service", shortNames: ["svc"], namespaced: true, subresources: ["status"], categories: ["all"], model: "V1Service" }),
+  res({ group: "", version: "v1", kind: "Endpoints", plural: "endpoints", singular: "endpoints", shortNames: ["ep"], namespaced: true, model: "V1Endpoints" }),
+  res({ group: "", version: "v1", kind: "Node", plural: "nodes", singular: "node", shortNames: ["no"], namespaced: false, subresources: ["status"], model: "V1Node" }),
+  res({ group: "", version: "v1", kind: "Namespace", plural: "namespaces", singular: "namespace", shortNames: ["ns"], namespaced: false, subresources: ["status"], model: "V1Namespace" }),
+  res({ group: "", version: "v1", kind: "Event", plural: "events", singular: "event", shortNames: ["ev"], namespaced: true, model: "CoreV1Event" }),
+  res({ group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", singular: "configmap", shortNames: ["cm"], namespaced: true, model: "V1ConfigMap" }),
+  res({ group: "apps", version: "v1", kind: "Deployment", plural: "deployments", singular: "deployment", shortNames: ["deploy"], namespaced: true, subresources: ["status", "scale"], categories: ["all"], model: "V1Deployment" }),
+  res({ group: "apps", version: "v1", kind: "ReplicaSet", plural: "replicasets", singular: "replicaset", shortNames: ["rs"], namespaced: true, subresources: ["status", "scale"], categories: ["all"], model: "V1ReplicaSet" }),
+  res({ group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", singular: "lease", shortNames: [], namespaced: true, model: "V1Lease" }),
+];
+
+export function apiVersionOf(r: Pick<ResourceInfo, "group" | "version">): string {
+  return r.group === "" ? r.version : `${r.group}/${r.version}`;
+}
+
+/** "pods" for core, "apps/deployments" otherwise: the stable store key prefix. */
+export function resourceKey(r: Pick<ResourceInfo, "group" | "plural">): string {
+  return r.group === "" ? r.plural : `${r.group}/${r.plural}`;
+}
+
+export function byKind(apiVersion: string, kind: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.kind === kind && apiVersionOf(r) === apiVersion);
+}
+
+export function byGroupPlural(group: string, version: string, plural: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
+}
+
+/**
+ * Resolve what a user typed ("po", "pods", "pod", "deploy", "deployments.apps",
+ * "Deployment") the way kubectl's RESTMapper does.
+ */
+export function resolveResource(name: string): ResourceInfo | undefined {
+  const lower = name.toLowerCase();
+  const [base, ...groupParts] = lower.split(".");
+  const group = groupParts.join(".");
+  return RESOURCES.find(
+    (r) =>
+      (group === "" || r.group === group) &&
+      (r.plural === base || r.singular === base || r.kind.toLowerCase() === base || r.shortNames.includes(base)),
+  );
+}
+
+export function groups(): string[] {
+  return [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ""))];
+}

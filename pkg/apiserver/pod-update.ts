@@ -1,0 +1,40 @@
+// Pods are mostly immutable once created: Kubernetes lets an update change only
+// container images, activeDeadlineSeconds and (additively) tolerations. Binding
+// sets spec.nodeName once; everything else needs delete and recreate.
+import { ApiError, FieldError, errors } from "../api/errors.js";
+import type { KubeObject } from "../api/types.js";
+import { jsonEqual } from "./object-meta.js";
+
+interface PodSpecLike {
+  containers?: Array<{ image?: string }>;
+  initContainers?: Array<{ image?: string }>;
+  activeDeadlineSeconds?: number;
+  tolerations?: unknown[];
+  nodeName?: string;
+  [k: string]: unknown;
+}
+
+function mutableView(spec: PodSpecLike, nodeName: string | undefined): PodSpecLike {
+  const s = structuredClone(spec);
+  for (const c of s.containers ?? []) delete c.image;
+  for (const c of s.initContainers ?? []) delete c.image;
+  delete s.activeDeadlineSeconds;
+  delete s.tolerations;
+  // nodeName may go from unset to set (binding), never change afterwards.
+  if (!nodeName) delete s.nodeName;
+  return s;
+}
+
+export function checkPodUpdate(old: KubeObject, next: KubeObject): void {
+  const oldSpec = (old.spec ?? {}) as PodSpecLike;
+  const newSpec = (next.spec ?? {}) as PodSpecLike;
+  if (jsonEqual(mutableView(oldSpec, oldSpec.nodeName), mutableView(newSpec, oldSpec.nodeName))) return;
+  const err = new FieldError(
+    "Forbidden",
+    "spec",
+    undefined,
+    "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations)",
+  );
+  const e: ApiError = errors.invalid("Pod", old.metadata.name ?? "", [err]);
+  throw e;
+}

@@ -1,0 +1,542 @@
+// The registry is the API server's business logic, independent of HTTP: what
+// create/update/patch/delete mean for each kind (defaulting, validation, uid and
+// generation, the status subresource, graceful deletion, finalizers, namespaces).
+// The HTTP handlers and the in-process client both call it, so behaviour is the
+// same whichever way a request arrives.
+import { apiVersionOf, byKind, resourceKey, RESOURCES, type ResourceInfo } from "../api/kinds.js";
+import { ApiError, errors, FieldError } from "../api/errors.js";
+import type { KubeList, KubeObject, WatchEvent } from "../api/types.js";
+import { applyDefaults } from "../api/defaults.js";
+import { validateObject } from "../api/validation.js";
+import { findUnknownFields } from "../api/schema.js";
+import { LabelSelector, FieldSelector } from "../api/selector.js";
+import type { Store, Watch } from "../store/store.js";
+import { applyPatch } from "./patch.js";
+import { generateNameSuffix, jsonEqual, newUid, rfc3339, specPart } from "./object-meta.js";
+import { checkPodUpdate } from "./pod-update.js";
+import { fieldLabelsFor } from "./field-labels.js";
+
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
+
+/** Per-request options and outputs (warnings travel back as HTTP Warning headers). */
+export interface RequestContext {
+  dryRun?: boolean;
+  fieldValidation?: FieldValidation;
+  fieldManager?: string;
+  /** Who is asking, for audit and events; set by authentication. */
+  user?: string;
+  warnings: string[];
+}
+
+export function newContext(partial: Partial<RequestContext> = {}): RequestContext {
+  return { warnings: [], ...partial };
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface WatchQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+}
+
+/** Namespaces that exist from the start, as in every Kubernetes cluster. */
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** Kinds whose status is owned by a controller or agent, not by the spec writer. */
+function hasStatusSubresource(info: ResourceInfo): boolean {
+  return info.subresources.includes("status");
+}
+
+function ref(info: ResourceInfo, namespace: string | undefined, name: string) {
+  return { resource: resourceKey(info), namespace: info.namespaced ? (namespace ?? "") : "", name };
+}
+
+export interface RegistryOptions {
+  clock?: () => Date;
+  /** How often a terminating namespace is swept for remaining content. */
+  namespaceSweepMs?: number;
+}
+
+export class Registry {
+  private readonly clock: () => Date;
+  private readonly sweepMs: number;
+  private readonly sweeping = new Map<string, NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(
+    readonly store: Store,
+    opts: RegistryOptions = {},
+  ) {
+    this.clock = opts.clock ?? (() => new Date());
+    this.sweepMs = opts.namespaceSweepMs ?? 500;
+  }
+
+  /** Create the system namespaces if missing; idempotent. */
+  async bootstrap(): Promise<void> {
+    const ns = RESOURCES.find((r) => r.kind === "Namespace")!;
+    for (const name of SYSTEM_NAMESPACES) {
+      if (!(await this.store.get(ref(ns, undefined, name)))) {
+        await this.create(ns, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } }, newContext());
+      }
+    }
+    // Resume sweeping namespaces that were terminating when the process stopped.
+    for (const item of (await this.store.list(resourceKey(ns))).items) {
+      if (item.metadata.deletionTimestamp) this.scheduleNamespaceSweep(item.metadata.name!);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.sweeping.values()) clearTimeout(t);
+    this.sweeping.clear();
+  }
+
+  async get(info: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const obj = await this.store.get(ref(info, namespace, name));
+    if (!obj) throw errors.notFound(info.group, info.plural, name);
+    return obj;
+  }
+
+  async list(info: ResourceInfo, namespace: string | undefined, q: ListQuery = {}): Promise<KubeList> {
+    const match = this.matcher(info, q.labelSelector, q.fieldSelector);
+    const res = await this.store.list(resourceKey(info), { namespace: info.namespaced ? namespace : undefined });
+    let items = res.items.filter(match);
+    let cont: string | undefined;
+    let remaining: number | undefined;
+    if (q.continue) {
+      const after = decodeContinue(q.continue);
+      items = items.filter((o) => compareKey(o, after) > 0);
+    }
+    if (q.limit && q.limit > 0 && items.length > q.limit) {
+      remaining = items.length - q.limit;
+      items = items.slice(0, q.limit);
+      const last = items[items.length - 1];
+      cont = encodeContinue(last.metadata.namespace ?? "", last.metadata.name ?? "");
+    }
+    const metadata: KubeList["metadata"] = { resourceVersion: res.resourceVersion };
+    if (cont) {
+      metadata.continue = cont;
+      metadata.remainingItemCount = remaining;
+    }
+    return { apiVersion: apiVersionOf(info), kind: `${info.kind}List`, metadata, items };
+  }
+
+  async create(info: ResourceInfo, namespace: string | undefined, body: unknown, ctx: RequestContext): Promise<KubeObject> {
+    const obj = this.decodeBody(info, body, ctx);
+    const meta = obj.metadata;
+    if (info.namespaced) {
+      const ns = meta.namespace ?? namespace ?? "default";
+      if (namespace && meta.namespace && meta.namespace !== namespace) {
+        throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      meta.namespace = ns;
+      await this.requireActiveNamespace(ns);
+    } else {
+      delete meta.namespace;
+    }
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + generateNameSuffix();
+    applyDefaults(obj);
+    this.prepareForCreate(info, obj);
+    this.validate(info, obj);
+    if (ctx.dryRun) return obj;
+    return this.store.create(ref(info, meta.namespace, meta.name!), obj);
+  }
+
+  /** PUT: replace the object (main resource or status subresource). */
+  async update(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    ctx: RequestContext,
+    subresource?: "status",
+  ): Promise<KubeObject> {
+    const obj = this.decodeBody(info, body, ctx);
+    if (obj.metadata.name && obj.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    if (info.namespaced && obj.metadata.namespace && obj.metadata.namespace !== namespace) {
+      throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    }
+    const old = await this.get(info, namespace, name);
+    return this.replace(info, old, obj, ctx, subresource, obj.metadata.resourceVersion);
+  }
+
+  /** PATCH with any supported content type; retried on write conflicts like GuaranteedUpdate. */
+  async patch(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    contentType: string,
+    patchBody: unknown,
+    ctx: RequestContext,
+    subresource?: "status",
+  ): Promise<KubeObject> {
+    for (let attempt = 0; ; attempt++) {
+      let old: KubeObject | undefined;
+      try {
+        old = await this.get(info, namespace, name);
+      } catch (e) {
+        // Server-side apply creates what does not exist yet.
+        if (contentType.startsWith("application/apply-patch") && e instanceof ApiError && e.reason === "NotFound" && !subresource) {
+          const created = applyPatch(contentType, {}, patchBody, info.kind, { fieldManager: ctx.fieldManager }) as KubeObject;
+          created.metadata = { ...(created.metadata ?? {}), name, namespace };
+          return this.create(info, namespace, created, ctx);
+        }
+        throw e;
+      }
+      const patched = applyPatch(contentType, structuredClone(old), patchBody, info.kind, { fieldManager: ctx.fieldManager }) as KubeObject;
+      // A resourceVersion inside the patch is a precondition; otherwise the patch
+      // applies to whatever is current, so a conflict just means "try again".
+      const precondition = patched.metadata?.resourceVersion !== old.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined;
+      try {
+        return await this.replace(info, old, patched, ctx, subresource, precondition ?? old.metadata.resourceVersion, precondition !== undefined);
+      } catch (e) {
+        if (e instanceof ApiError && e.reason === "Conflict" && precondition === undefined && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
+  private async replace(
+    info: ResourceInfo,
+    old: KubeObject,
+    incoming: KubeObject,
+    ctx: RequestContext,
+    subresource: "status" | undefined,
+    expectedRv: string | undefined,
+    strictPrecondition = true,
+  ): Promise<KubeObject> {
+    let next: KubeObject;
+    if (subresource === "status") {
+      // Only status moves; everything else stays as stored.
+      next = { ...structuredClone(old), status: incoming.status };
+    } else {
+      next = incoming;
+      next.apiVersion = apiVersionOf(info);
+      next.kind = info.kind;
+      if (hasStatusSubresource(info) && old.status !== undefined) next.status = structuredClone(old.status);
+      applyDefaults(next);
+    }
+    const meta = next.metadata;
+    // Fields the server owns survive any update.
+    meta.name = old.metadata.name;
+    meta.namespace = old.metadata.namespace;
+    meta.uid = old.metadata.uid;
+    meta.creationTimestamp = old.metadata.creationTimestamp;
+    meta.deletionTimestamp = old.metadata.deletionTimestamp;
+    meta.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
+    if (!info.namespaced) delete meta.namespace;
+    if (old.metadata.generation !== undefined) {
+      const changed = subresource !== "status" && !jsonEqual(specPart(old), specPart(next));
+      meta.generation = old.metadata.generation + (changed ? 1 : 0);
+    }
+    if (expectedRv && expectedRv !== old.metadata.resourceVersion && strictPrecondition) {
+      throw errors.conflict(info.group, info.plural, meta.name!);
+    }
+    if (info.kind === "Pod" && subresource !== "status") checkPodUpdate(old, next);
+    this.validate(info, next, old);
+    meta.resourceVersion = old.metadata.resourceVersion;
+
+    // Last finalizer removed from an object being deleted: now it goes.
+    if (meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && this.canFinishDeletion(info, next)) {
+      if (ctx.dryRun) return next;
+      return this.store.delete(ref(info, meta.namespace, meta.name!), old.metadata.resourceVersion);
+    }
+    if (ctx.dryRun) return next;
+    if (jsonEqual(old, next)) return old; // a no-op write does not bump resourceVersion
+    return this.store.update(ref(info, meta.namespace, meta.name!), next, old.metadata.resourceVersion);
+  }
+
+  async delete(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    opts: DeleteOptions,
+    ctx: RequestContext,
+  ): Promise<{ object: KubeObject; finished: boolean }> {
+    const old = await this.get(info, namespace, name);
+    const meta = old.metadata;
+    if (opts.preconditions?.uid && opts.preconditions.uid !== meta.uid) {
+      throw errors.conflict(info.group, info.plural, name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${meta.uid}`);
+    }
+    if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== meta.resourceVersion) {
+      throw errors.conflict(info.group, info.plural, name, `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
+    }
+    const now = this.clock();
+    const finalizers = new Set(meta.finalizers ?? []);
+    if (opts.propagationPolicy === "Foreground") finalizers.add("foregroundDeletion");
+    if (opts.propagationPolicy === "Orphan") finalizers.add("orphan");
+    const grace = this.gracePeriod(info, old, opts);
+
+    if (info.kind === "Namespace") return this.deleteNamespace(info, old, ctx);
+
+    if (finalizers.size > 0 || grace > 0) {
+      const next = structuredClone(old);
+      const deadline = new Date(now.getTime() + grace * 1000);
+      const currentDeadline = meta.deletionTimestamp ? Date.parse(meta.deletionTimestamp) : Infinity;
+      if (deadline.getTime() < currentDeadline) {
+        next.metadata.deletionTimestamp = rfc3339(deadline);
+        next.metadata.deletionGracePeriodSeconds = grace;
+      }
+      next.metadata.finalizers = finalizers.size > 0 ? [...finalizers] : undefined;
+      if (next.metadata.finalizers === undefined) delete next.metadata.finalizers;
+      if (ctx.dryRun) return { object: next, finished: false };
+      if (jsonEqual(old, next)) return { object: old, finished: false };
+      const updated = await this.store.update(ref(info, namespace, name), next, meta.resourceVersion);
+      return { object: updated, finished: false };
+    }
+    if (ctx.dryRun) return { object: old, finished: true };
+    const deleted = await this.store.delete(ref(info, namespace, name), meta.resourceVersion);
+    return { object: deleted, finished: true };
+  }
+
+  async deleteCollection(info: ResourceInfo, namespace: string | undefined, q: ListQuery, opts: DeleteOptions, ctx: RequestContext): Promise<KubeList> {
+    const list = await this.list(info, namespace, { labelSelector: q.labelSelector, fieldSelector: q.fieldSelector });
+    const items: KubeObject[] = [];
+    for (const item of list.items) {
+      try {
+        items.push((await this.delete(info, item.metadata.namespace, item.metadata.name!, opts, ctx)).object);
+      } catch (e) {
+        if (!(e instanceof ApiError && e.reason === "NotFound")) throw e;
+      }
+    }
+    return { ...list, items };
+  }
+
+  /**
+   * Watch with Kubernetes semantics: no resourceVersion (or "0") first sends the
+   * current state as ADDED events, then changes; a version resumes after it.
+   */
+  async watch(info: ResourceInfo, namespace: string | undefined, q: WatchQuery, handler: (ev: WatchEvent) => void): Promise<Watch> {
+    const match = this.matcher(info, q.labelSelector, q.fieldSelector);
+    const ns = info.namespaced ? namespace : undefined;
+    let from = q.resourceVersion;
+    if (!from || from === "0") {
+      const current = await this.store.list(resourceKey(info), { namespace: ns });
+      for (const item of current.items) if (match(item)) handler({ type: "ADDED", object: item });
+      from = current.resourceVersion;
+    }
+    return this.store.watch(resourceKey(info), { namespace: ns, resourceVersion: from }, (ev) => {
+      if (match(ev.object)) handler(ev);
+    });
+  }
+
+  // --- internals -----------------------------------------------------------
+
+  private decodeBody(info: ResourceInfo, body: unknown, ctx: RequestContext): KubeObject {
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      throw errors.badRequest(`the body of the request was in an unknown format: expected a ${info.kind} object`);
+    }
+    const obj = structuredClone(body) as KubeObject;
+    const wantVersion = apiVersionOf(info);
+    if (obj.kind !== undefined && obj.kind !== info.kind) {
+      throw errors.badRequest(`the kind of the provided object (${String(obj.kind)}) does not match the resource ${info.plural} (${info.kind})`);
+    }
+    if (obj.apiVersion !== undefined && obj.apiVersion !== wantVersion) {
+      const known = typeof obj.apiVersion === "string" && typeof obj.kind === "string" ? byKind(obj.apiVersion, obj.kind) : undefined;
+      if (!known) throw errors.badRequest(`no kind "${String(obj.kind ?? info.kind)}" is registered for version "${String(obj.apiVersion)}"`);
+    }
+    obj.apiVersion = wantVersion;
+    obj.kind = info.kind;
+    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+    if (typeof obj.metadata !== "object" || Array.isArray(obj.metadata)) {
+      throw errors.invalid(info.kind, "", [new FieldError("Invalid", "metadata", obj.metadata, "must be an object")], info.group);
+    }
+    const mode = ctx.fieldValidation ?? "Warn";
+    if (mode !== "Ignore") {
+      const unknown = findUnknownFields(obj, info.model);
+      if (unknown.length > 0) {
+        if (mode === "Strict") {
+          throw errors.badRequest(`strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(", ")}`);
+        }
+        for (const p of unknown) ctx.warnings.push(`unknown field "${p}"`);
+      }
+    }
+    return obj;
+  }
+
+  private validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
+    const errs = validateObject(obj, old ? { isUpdate: true, old } : undefined);
+    if (errs.length > 0) throw errors.invalid(info.kind, obj.metadata.name ?? "", errs, info.group);
+  }
+
+  /** What the server sets on a new object, whatever the client sent. */
+  private prepareForCreate(info: ResourceInfo, obj: KubeObject): void {
+    const meta = obj.metadata;
+    meta.uid = newUid();
+    meta.creationTimestamp = rfc3339(this.clock());
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    if (["Deployment", "ReplicaSet", "Service", "Pod", "Namespace"].includes(info.kind) || info.subresources.includes("scale")) {
+      meta.generation = 1;
+    }
+    switch (info.kind) {
+      case "Pod":
+        obj.status = { phase: "Pending", qosClass: qosClass(obj) };
+        break;
+      case "Deployment":
+      case "ReplicaSet":
+        obj.status = {};
+        break;
+      case "Service":
+        obj.status = { loadBalancer: {} };
+        break;
+      case "Namespace":
+        obj.status = { phase: "Active" };
+        break;
+    }
+  }
+
+  private gracePeriod(info: ResourceInfo, obj: KubeObject, opts: DeleteOptions): number {
+    if (info.kind !== "Pod") return 0;
+    const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+    // An unscheduled pod has no containers to stop: it goes at once, as in Kubernetes.
+    if (!spec.nodeName) return 0;
+    if (obj.status && (obj.status as { phase?: string }).phase && ["Succeeded", "Failed"].includes((obj.status as { phase: string }).phase)) return 0;
+    return Math.max(0, opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30);
+  }
+
+  private canFinishDeletion(info: ResourceInfo, obj: KubeObject): boolean {
+    // A pod on a node is removed by its agent (grace 0 delete) once containers stop.
+    return !(info.kind === "Pod" && (obj.spec as { nodeName?: string } | undefined)?.nodeName && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0);
+  }
+
+  private async requireActiveNamespace(name: string): Promise<void> {
+    const nsInfo = RESOURCES.find((r) => r.kind === "Namespace")!;
+    const ns = await this.store.get(ref(nsInfo, undefined, name));
+    if (!ns) throw errors.notFound("", "namespaces", name);
+    if (ns.metadata.deletionTimestamp) {
+      throw new ApiError("Forbidden", `unable to create new content in namespace ${name} because it is being terminated`, {
+        name,
+        kind: "namespaces",
+      });
+    }
+  }
+
+  private async deleteNamespace(info: ResourceInfo, old: KubeObject, ctx: RequestContext): Promise<{ object: KubeObject; finished: boolean }> {
+    const name = old.metadata.name!;
+    if (SYSTEM_NAMESPACES.includes(name) && name !== "kube-node-lease") {
+      throw new ApiError("Forbidden", `namespace "${name}" is forbidden: this namespace may not be deleted`, { name, kind: "namespaces" });
+    }
+    if (ctx.dryRun) return { object: old, finished: false };
+    let obj = old;
+    if (!old.metadata.deletionTimestamp) {
+      const next = structuredClone(old);
+      next.metadata.deletionTimestamp = rfc3339(this.clock());
+      next.status = { phase: "Terminating" };
+      obj = await this.store.update(ref(info, undefined, name), next, old.metadata.resourceVersion);
+    }
+    this.scheduleNamespaceSweep(name, 0);
+    return { object: obj, finished: false };
+  }
+
+  /** The namespace controller's job: empty the namespace, then remove it. */
+  private scheduleNamespaceSweep(name: string, delayMs = this.sweepMs): void {
+    if (this.closed || this.sweeping.has(name)) return;
+    const t = setTimeout(() => {
+      this.sweeping.delete(name);
+      this.sweepNamespace(name).then(
+        (done) => done || this.scheduleNamespaceSweep(name),
+        () => this.scheduleNamespaceSweep(name),
+      );
+    }, delayMs);
+    t.unref();
+    this.sweeping.set(name, t);
+  }
+
+  private async sweepNamespace(name: string): Promise<boolean> {
+    let remaining = 0;
+    for (const info of RESOURCES.filter((r) => r.namespaced)) {
+      const items = (await this.store.list(resourceKey(info), { namespace: name })).items;
+      remaining += items.length;
+      for (const item of items) {
+        try {
+          await this.delete(info, name, item.metadata.name!, {}, newContext());
+        } catch (e) {
+          if (!(e instanceof ApiError && (e.reason === "NotFound" || e.reason === "Conflict"))) throw e;
+        }
+      }
+    }
+    if (remaining > 0) return false;
+    const nsInfo = RESOURCES.find((r) => r.kind === "Namespace")!;
+    try {
+      await this.store.delete(ref(nsInfo, undefined, name));
+    } catch (e) {
+      if (!(e instanceof ApiError && e.reason === "NotFound")) throw e;
+    }
+    return true;
+  }
+
+  private matcher(info: ResourceInfo, labelSelector?: string, fieldSelector?: string): (o: KubeObject) => boolean {
+    const labels = labelSelector ? parseOr400(() => LabelSelector.parse(labelSelector)) : undefined;
+    const fields = fieldSelector ? parseOr400(() => FieldSelector.parse(fieldSelector)) : undefined;
+    if (fields) {
+      const allowed = fieldLabelsFor(info.kind);
+      for (const r of fields.requirements) {
+        if (!allowed.includes(r.field)) throw errors.badRequest(`field label not supported: ${r.field}`);
+      }
+    }
+    return (o) => (!labels || labels.matches(o.metadata.labels)) && (!fields || fields.matches(o as unknown as Record<string, unknown>));
+  }
+}
+
+function parseOr400<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw errors.badRequest(`unable to parse requirement: ${(e as Error).message}`);
+  }
+}
+
+function encodeContinue(namespace: string, name: string): string {
+  return Buffer.from(JSON.stringify({ v: "skiff.1", ns: namespace, n: name })).toString("base64url");
+}
+
+function decodeContinue(token: string): { ns: string; n: string } {
+  try {
+    const v = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: string; ns?: unknown; n?: unknown };
+    if (v.v === "skiff.1" && typeof v.ns === "string" && typeof v.n === "string") return { ns: v.ns, n: v.n };
+  } catch {
+    // fall through to the error below
+  }
+  throw errors.badRequest("continue key is not valid");
+}
+
+function compareKey(o: KubeObject, k: { ns: string; n: string }): number {
+  const ns = o.metadata.namespace ?? "";
+  if (ns !== k.ns) return ns < k.ns ? -1 : 1;
+  const n = o.metadata.name ?? "";
+  return n === k.n ? 0 : n < k.n ? -1 : 1;
+}
+
+/** Pod QoS class from requests and limits, as status.qosClass reports it. */
+export function qosClass(pod: KubeObject): "Guaranteed" | "Burstable" | "BestEffort" {
+  const spec = (pod.spec ?? {}) as { containers?: Array<{ resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }> };
+  const containers = spec.containers ?? [];
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    if (Object.keys(req).length || Object.keys(lim).length) any = true;
+    for (const r of ["cpu", "memory"]) {
+      if (!lim[r] || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
+    }
+  }
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}

@@ -1,0 +1,346 @@
+// The HTTP face of the registry: Kubernetes REST paths, discovery, OpenAPI,
+// Table output, watch streams, and errors as Status objects. Built with fastify;
+// `buildApiServer` returns the instance so tests can use app.inject().
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { parseDocument } from "yaml";
+import { ApiError, errors } from "../api/errors.js";
+import type { KubeObject, WatchEvent } from "../api/types.js";
+import { tableFor } from "../api/printers.js";
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
+import { openApiDocument, openApiIndex } from "./openapi.js";
+import { parseResourcePath, type ResourcePath } from "./resource-path.js";
+import { newContext, type DeleteOptions, type FieldValidation, type Registry, type RequestContext } from "./registry.js";
+import { toScale, updateScale } from "./scale.js";
+import { WatchStream } from "./watch-stream.js";
+import { parseApplyBody } from "./patch.js";
+import type { Authenticator } from "./auth.js";
+
+export const SKIFF_VERSION = "0.1.0";
+
+/** Kubernetes' default max request body (3 MiB); larger bodies get 413. */
+export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
+
+export interface ApiServerOptions {
+  registry: Registry;
+  /** null disables authentication (only for in-process tests). */
+  authenticator: Authenticator | null;
+  tls?: { certPem: string; keyPem: string };
+  bodyLimit?: number;
+  /** Shown in /api serverAddressByClientCIDRs. */
+  advertiseAddress?: string;
+  logger?: boolean;
+  watch?: { bookmarkEveryMs?: number; maxBacklogBytes?: number; defaultTimeoutMs?: number };
+  /** Extra routes (metrics, logs…) registered by other components. */
+  plugins?: Array<(app: FastifyInstance) => void | Promise<void>>;
+}
+
+const PATCH_TYPES = [
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/json-patch+json",
+  "application/apply-patch+yaml",
+];
+const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
+
+interface Query {
+  [k: string]: string | undefined;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    rawBody?: string;
+    user?: string;
+  }
+}
+
+export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    https: opts.tls ? { key: opts.tls.keyPem, cert: opts.tls.certPem } : null,
+    // kubectl sends "?watch=true&..."; keep query parsing simple and flat.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // 10k objects in one list are fine; only the body limit guards input size.
+    forceCloseConnections: true,
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+
+  const { registry } = opts;
+  const jsonParser = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser(["application/json", "text/plain"]);
+  // Keep the raw text: strict field validation must see duplicate keys, which JSON.parse hides.
+  app.addContentTypeParser(["application/json", ...PATCH_TYPES.filter((t) => t.endsWith("json"))], { parseAs: "string" }, (req, body, done) => {
+    req.rawBody = body as string;
+    jsonParser(req, body as string, done);
+  });
+  app.addContentTypeParser(["application/apply-patch+yaml", "application/yaml"], { parseAs: "string" }, (req, body, done) => {
+    req.rawBody = body as string;
+    try {
+      done(null, parseApplyBody(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    sendError(reply, toApiError(err, req));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    sendError(reply, new ApiError("NotFound", "the server could not find the requested resource"));
+  });
+
+  app.addHook("onRequest", async (req) => {
+    const path = req.url.split("?")[0];
+    if (PUBLIC_PATHS.has(path) || !opts.authenticator) return;
+    const user = opts.authenticator.authenticate(req.headers.authorization);
+    if (!user) throw new ApiError("Unauthorized", "Unauthorized");
+    req.user = user;
+  });
+
+  for (const p of PUBLIC_PATHS) app.get(p, async () => "ok");
+  app.get("/version", async () => versionInfo(SKIFF_VERSION));
+  app.get("/api", async () => apiVersions(opts.advertiseAddress ?? "127.0.0.1:6443"));
+  app.get("/apis", async () => apiGroupList());
+  app.get("/api/v1", async () => apiResourceList("", "v1"));
+  app.get<{ Params: { group: string } }>("/apis/:group", async (req) => apiGroup(req.params.group) ?? notFound());
+  app.get<{ Params: { group: string; version: string } }>("/apis/:group/:version", async (req) =>
+    apiResourceList(req.params.group, req.params.version) ?? notFound(),
+  );
+  app.get("/openapi/v3", async () => openApiIndex());
+  app.get<{ Params: { "*": string } }>("/openapi/v3/*", async (req) => openApiDocument(req.params["*"]) ?? notFound());
+
+  const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+  app.route<{ Params: { "*": string }; Querystring: Query }>({
+    method: [...methods],
+    url: "/api/v1/*",
+    handler: (req, reply) => handleResource(req, reply, parseResourcePath("", "v1", req.params["*"])),
+  });
+  app.route<{ Params: { group: string; version: string; "*": string }; Querystring: Query }>({
+    method: [...methods],
+    url: "/apis/:group/:version/*",
+    handler: (req, reply) => handleResource(req, reply, parseResourcePath(req.params.group, req.params.version, req.params["*"])),
+  });
+
+  for (const plugin of opts.plugins ?? []) await plugin(app);
+
+  async function handleResource(req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply, p: ResourcePath): Promise<unknown> {
+    const q = req.query;
+    const ctx = contextFrom(req, q);
+    const { info, namespace, name, subresource } = p;
+    const asTable = wantsTable(req.headers.accept);
+    const method = req.method;
+    if (method === "PATCH" && !PATCH_TYPES.includes(contentTypeOf(req))) {
+      throw new ApiError("UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(", ")}`);
+    }
+    const result = await dispatch();
+    if (ctx.warnings.length > 0) {
+      reply.header("Warning", ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", "));
+    }
+    return result;
+
+    async function dispatch(): Promise<unknown> {
+      if (subresource) return handleSubresource();
+      if (!name) {
+        switch (method) {
+          case "GET":
+            if (isTrue(q.watch)) return startWatch();
+            {
+              const list = await registry.list(info, namespace, {
+                labelSelector: q.labelSelector,
+                fieldSelector: q.fieldSelector,
+                limit: q.limit ? parseInt(q.limit, 10) : undefined,
+                continue: q.continue,
+              });
+              if (asTable) {
+                const t = tableFor(info.kind, list.items, { now: new Date(), includeObject: includeObject(q) });
+                t.metadata = { ...list.metadata };
+                return t;
+              }
+              return list;
+            }
+          case "POST":
+            rejectDuplicateFields(req, ctx);
+            reply.code(ctx.dryRun ? 200 : 201);
+            return registry.create(info, namespace, req.body, ctx);
+          case "DELETE":
+            return registry.deleteCollection(info, namespace, { labelSelector: q.labelSelector, fieldSelector: q.fieldSelector }, deleteOptions(req, q), ctx);
+          default:
+            throw methodNotAllowed(method);
+        }
+      }
+      switch (method) {
+        case "GET": {
+          if (isTrue(q.watch)) return startWatch();
+          const obj = await registry.get(info, namespace, name);
+          return asTable ? tableFor(info.kind, [obj], { now: new Date(), includeObject: includeObject(q) }) : obj;
+        }
+        case "PUT":
+          rejectDuplicateFields(req, ctx);
+          return registry.update(info, namespace, name, req.body, ctx);
+        case "PATCH": {
+          const patched = await registry.patch(info, namespace, name, contentTypeOf(req), req.body, ctx);
+          return patched;
+        }
+        case "DELETE": {
+          const { object, finished } = await registry.delete(info, namespace, name, deleteOptions(req, q), ctx);
+          // A finished delete answers with the object (as kubectl expects); a pending one with 202.
+          if (!finished) reply.code(ctx.dryRun ? 200 : 202);
+          return object;
+        }
+        default:
+          throw methodNotAllowed(method);
+      }
+    }
+
+    async function handleSubresource(): Promise<unknown> {
+      if (!name || !info.subresources.includes(subresource as "status")) throw notFound();
+      if (subresource === "status") {
+        if (method === "GET") return registry.get(info, namespace, name);
+        if (method === "PUT") return registry.update(info, namespace, name, req.body, ctx, "status");
+        if (method === "PATCH") return registry.patch(info, namespace, name, contentTypeOf(req), req.body, ctx, "status");
+        throw methodNotAllowed(method);
+      }
+      if (subresource === "scale") {
+        if (method === "GET") return toScale(await registry.get(info, namespace, name));
+        if (method === "PUT") return updateScale(registry, info, namespace, name, { kind: "put", body: req.body }, ctx);
+        if (method === "PATCH") return updateScale(registry, info, namespace, name, { kind: "patch", contentType: contentTypeOf(req), body: req.body }, ctx);
+        throw methodNotAllowed(method);
+      }
+      throw notFound();
+    }
+
+    async function startWatch(): Promise<FastifyReply> {
+      const timeoutMs = q.timeoutSeconds ? Math.max(1, parseInt(q.timeoutSeconds, 10)) * 1000 : (opts.watch?.defaultTimeoutMs ?? 30 * 60_000);
+      const fieldSelector = name ? [`metadata.name=${name}`, q.fieldSelector].filter(Boolean).join(",") : q.fieldSelector;
+      // Validate selectors and the version before committing to a 200 stream.
+      let pending: WatchEvent[] = [];
+      let stream: WatchStream | undefined;
+      let first = true;
+      const deliver = (ev: WatchEvent) => {
+        let out: WatchEvent<unknown> = ev;
+        if (asTable && ev.type !== "BOOKMARK") {
+          const t = tableFor(info.kind, [ev.object], { now: new Date(), includeObject: includeObject(q) });
+          // Only the first event carries column definitions, as the apiserver does.
+          if (!first) (t as { columnDefinitions: unknown }).columnDefinitions = [];
+          first = false;
+          out = { type: ev.type, object: t };
+        }
+        stream!.send(out);
+      };
+      let watch;
+      try {
+        watch = await registry.watch(info, namespace, { labelSelector: q.labelSelector, fieldSelector, resourceVersion: q.resourceVersion }, (ev) => {
+          if (stream) deliver(ev);
+          else pending.push(ev);
+        });
+      } catch (e) {
+        if (e instanceof ApiError && (e.reason === "Gone" || e.reason === "Expired")) {
+          // Kubernetes reports an expired watch as an ERROR event on a 200 stream.
+          stream = openStream();
+          stream.send({ type: "ERROR", object: new ApiError("Expired", e.message).toStatus() });
+          stream.close();
+          return reply;
+        }
+        throw e;
+      }
+      stream = openStream();
+      stream.onClose(() => watch.stop());
+      for (const ev of pending) deliver(ev);
+      pending = [];
+      return reply;
+
+      function openStream(): WatchStream {
+        reply.hijack();
+        return new WatchStream(reply.raw, {
+          timeoutMs,
+          bookmarkEveryMs: isTrue(q.allowWatchBookmarks) ? (opts.watch?.bookmarkEveryMs ?? 60_000) : 0,
+          maxBacklogBytes: opts.watch?.maxBacklogBytes ?? 16 * 1024 * 1024,
+          currentRv: () => registry.store.currentResourceVersion(),
+          bookmarkObject: (rv) => ({ kind: info.kind, apiVersion: info.group ? `${info.group}/${info.version}` : info.version, metadata: { resourceVersion: rv } }),
+        });
+      }
+    }
+  }
+
+  return app;
+}
+
+function notFound(): never {
+  throw new ApiError("NotFound", "the server could not find the requested resource");
+}
+
+function methodNotAllowed(method: string): ApiError {
+  return new ApiError("MethodNotAllowed", `the server does not allow this method on the requested resource (${method})`);
+}
+
+function isTrue(v: string | undefined): boolean {
+  return v === "true" || v === "1";
+}
+
+function contentTypeOf(req: FastifyRequest): string {
+  return (req.headers["content-type"] ?? "application/json").split(";")[0].trim();
+}
+
+function wantsTable(accept: string | undefined): boolean {
+  return !!accept && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+}
+
+function includeObject(q: Query): "None" | "Metadata" | "Object" {
+  return q.includeObject === "None" || q.includeObject === "Object" ? q.includeObject : "Metadata";
+}
+
+function contextFrom(req: FastifyRequest, q: Query): RequestContext {
+  const fv = q.fieldValidation;
+  if (fv !== undefined && !["Strict", "Warn", "Ignore"].includes(fv)) {
+    throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore, got "${fv}"`);
+  }
+  if (q.dryRun !== undefined && q.dryRun !== "All") throw errors.badRequest(`unsupported dry run option "${q.dryRun}": only "All" is supported`);
+  return newContext({ dryRun: q.dryRun === "All", fieldValidation: fv as FieldValidation | undefined, fieldManager: q.fieldManager, user: req.user });
+}
+
+function deleteOptions(req: FastifyRequest, q: Query): DeleteOptions {
+  const body = (req.body && typeof req.body === "object" ? req.body : {}) as DeleteOptions & { kind?: string };
+  const opts: DeleteOptions = {
+    gracePeriodSeconds: body.gracePeriodSeconds ?? (q.gracePeriodSeconds !== undefined ? parseInt(q.gracePeriodSeconds, 10) : undefined),
+    propagationPolicy: body.propagationPolicy ?? (q.propagationPolicy as DeleteOptions["propagationPolicy"]),
+    preconditions: body.preconditions,
+  };
+  if (opts.propagationPolicy && !["Orphan", "Background", "Foreground"].includes(opts.propagationPolicy)) {
+    throw errors.badRequest(`propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
+  }
+  if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
+    throw errors.badRequest("gracePeriodSeconds must be a non-negative integer");
+  }
+  return opts;
+}
+
+/** With fieldValidation=Strict, a key given twice in a JSON body is an error, as in Kubernetes. */
+function rejectDuplicateFields(req: FastifyRequest, ctx: RequestContext): void {
+  if (ctx.fieldValidation !== "Strict" || !req.rawBody) return;
+  const doc = parseDocument(req.rawBody, { uniqueKeys: true });
+  const dup = doc.errors.find((e) => e.code === "DUPLICATE_KEY");
+  if (dup) throw errors.badRequest(`strict decoding error: ${dup.message.split("\n")[0]}`);
+}
+
+function toApiError(err: Error & { statusCode?: number; code?: string }, _req: FastifyRequest): ApiError {
+  if (err instanceof ApiError) return err;
+  switch (err.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new ApiError("RequestEntityTooLarge", "the request body is too large: the limit is 3 MiB");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new ApiError("UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, ${PATCH_TYPES.join(", ")}`);
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return errors.badRequest(`the request body is not valid JSON: ${err.message}`);
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return errors.badRequest(err.message);
+  }
+  return new ApiError("InternalError", `Internal error occurred: ${err.message}`);
+}
+
+function sendError(reply: FastifyReply, e: ApiError): void {
+  if (reply.sent || reply.raw.headersSent) return;
+  reply.code(e.httpStatus).type("application/json").send(e.toStatus());
+}
+
+export type { KubeObject };

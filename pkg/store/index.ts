@@ -1,0 +1,25 @@
+// Pick a Store backend from the --store flag's value.
+import { MemoryStore } from "./memory.js";
+import { SqliteStore, type SqliteStoreOptions } from "./sqlite.js";
+import type { Store } from "./store.js";
+
+export type { Store } from "./store.js";
+export { MemoryStore } from "./memory.js";
+export { SqliteStore, StoreOpenError, rawInsertBaseline } from "./sqlite.js";
+export { LockHeldError } from "./lockfile.js";
+
+/**
+ * "memory" → a fresh MemoryStore; "sqlite:/path/to/skiff.db" → that file (created
+ * if missing, locked for this process). Anything else is refused with the forms
+ * that are understood.
+ */
+export async function openStore(spec: string, opts: SqliteStoreOptions = {}): Promise<Store> {
+  if (spec === "memory") return new MemoryStore(opts);
+  if (spec.startsWith("sqlite:")) {
+    const path = spec.slice("sqlite:".length);
+    if (path === "") throw new Error(`store spec "${spec}" has no file path; use sqlite:/path/to/skiff.db`);
+    return SqliteStore.open(path, opts);
+  }
+  if (spec.startsWith("etcd://")) throw new Error(`store spec "${spec}": the etcd backend is not available yet; use "memory" or "sqlite:/path"`);
+  throw new Error(`unknown store spec "${spec}": use "memory" or "sqlite:/path/to/skiff.db"`);
+}
