@@ -60,7 +60,8 @@ export function tableRows(table: Table, opts: TablePrintOptions): string[][] {
 }
 
 export function toYaml(obj: unknown): string {
-  return stringify(obj, { lineWidth: 0 });
+  // Keys sorted, as kubectl prints unstructured objects.
+  return stringify(obj, { lineWidth: 0, sortMapEntries: true });
 }
 
 /** kubectl-like message for any error, with a hint where one helps. */

@@ -1,6 +1,6 @@
 // `skiff get`: tables from the server's Table output (the same columns kubectl
 // shows), or the objects as yaml/json/name; -w keeps watching.
-import { resolveResource, apiVersionOf, type ResourceInfo } from "../../pkg/api/kinds.js";
+import { resolveResource, apiVersionOf, RESOURCES, type ResourceInfo } from "../../pkg/api/kinds.js";
 import { ApiError } from "../../pkg/api/errors.js";
 import type { KubeList, KubeObject } from "../../pkg/api/types.js";
 import type { Table } from "../../pkg/api/printers.js";
@@ -48,7 +48,8 @@ export function parseTargets(kinds: string, names: string[]): Target[] {
     }
     return targets;
   }
-  const infos = kinds.split(",").filter(Boolean).map(resolve);
+  // "all" is a category (kubectl get all): pods, services, deployments, replicasets…
+  const infos = kinds.split(",").filter(Boolean).flatMap((k) => (k === "all" ? RESOURCES.filter((r) => r.categories.includes("all")) : [resolve(k)]));
   if (names.length > 0 && infos.length > 1) throw new ExitError(1, "error: you must specify only one resource type when naming objects");
   return infos.map((info) => ({ info, names }));
 }

@@ -13,7 +13,7 @@ export interface ResourceInfo {
   shortNames: string[];
   namespaced: boolean;
   /** Subresources served under /{plural}/{name}/{sub}. */
-  subresources: Array<"status" | "scale" | "log">;
+  subresources: Array<"status" | "scale" | "log" | "binding">;
   /** Kubernetes "categories" (kubectl get all). */
   categories: string[];
   /** Name of the @kubernetes/client-node model class ("V1Pod"), for schemas. */
@@ -28,7 +28,7 @@ function res(r: Omit<ResourceInfo, "subresources" | "categories"> & Partial<Reso
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [
-  res({ group: "", version: "v1", kind: "Pod", plural: "pods", singular: "pod", shortNames: ["po"], namespaced: true, subresources: ["status", "log"], categories: ["all"], model: "V1Pod" }),
+  res({ group: "", version: "v1", kind: "Pod", plural: "pods", singular: "pod", shortNames: ["po"], namespaced: true, subresources: ["status", "log", "binding"], categories: ["all"], model: "V1Pod" }),
   res({ group: "", version: "v1", kind: "Service", plural: "services", singular: "service", shortNames: ["svc"], namespaced: true, subresources: ["status"], categories: ["all"], model: "V1Service" }),
   res({ group: "", version: "v1", kind: "Endpoints", plural: "endpoints", singular: "endpoints", shortNames: ["ep"], namespaced: true, model: "V1Endpoints" }),
   res({ group: "", version: "v1", kind: "Node", plural: "nodes", singular: "node", shortNames: ["no"], namespaced: false, subresources: ["status"], model: "V1Node" }),
@@ -75,3 +75,24 @@ export function resolveResource(name: string): ResourceInfo | undefined {
 export function groups(): string[] {
   return [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ""))];
 }
+
+/** The registry entry for a plural ("pods", "deployments"); throws on a typo. */
+export function mustResource(plural: string): ResourceInfo {
+  const r = RESOURCES.find((x) => x.plural === plural);
+  if (!r) throw new Error(`unknown resource ${plural}`);
+  return r;
+}
+
+/** Shorthands for the kinds components use most. */
+export const R = {
+  get pods() { return mustResource("pods"); },
+  get services() { return mustResource("services"); },
+  get endpoints() { return mustResource("endpoints"); },
+  get nodes() { return mustResource("nodes"); },
+  get namespaces() { return mustResource("namespaces"); },
+  get events() { return mustResource("events"); },
+  get configmaps() { return mustResource("configmaps"); },
+  get deployments() { return mustResource("deployments"); },
+  get replicasets() { return mustResource("replicasets"); },
+  get leases() { return mustResource("leases"); },
+};

@@ -81,7 +81,7 @@ function validatePod(obj: KubeObject): FieldError[] {
  * single error on `kind`.
  */
 export function validateObject(obj: KubeObject, opts: ValidateOptions = {}): FieldError[] {
-  if (!isRec(obj)) return [invalid("", obj, "must be an object")];
+  if (!isRec(obj)) return [invalid("object", obj, "must be an object")];
   const errs: FieldError[] = [];
   if (typeof obj.apiVersion !== "string" || obj.apiVersion === "") errs.push(required("apiVersion"));
   if (typeof obj.kind !== "string" || obj.kind === "") errs.push(required("kind"));

@@ -53,6 +53,7 @@ function subresourceEntries(r: ResourceInfo): object[] {
       return { name: `${r.plural}/scale`, singularName: "", namespaced: r.namespaced, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] };
     }
     if (sub === "log") return { name: `${r.plural}/log`, singularName: "", namespaced: r.namespaced, kind: r.kind, verbs: ["get"] };
+    if (sub === "binding") return { name: `${r.plural}/binding`, singularName: "", namespaced: r.namespaced, kind: "Binding", verbs: ["create"] };
     return { name: `${r.plural}/${sub}`, singularName: "", namespaced: r.namespaced, kind: r.kind, verbs: ["get", "patch", "update"] };
   });
 }

@@ -334,6 +334,35 @@ export class Registry {
     });
   }
 
+  /**
+   * Bind a pod to a node (the pods/binding subresource). Only an unbound, live
+   * pod can be bound; binding twice is a Conflict, which is what keeps two
+   * schedulers from placing one pod on two nodes.
+   */
+  async bindPod(namespace: string, name: string, nodeName: string, uid?: string): Promise<KubeObject> {
+    const info = RESOURCES.find((r) => r.kind === "Pod")!;
+    for (let attempt = 0; ; attempt++) {
+      const pod = await this.get(info, namespace, name);
+      const spec = (pod.spec ?? {}) as { nodeName?: string };
+      if (uid && pod.metadata.uid !== uid) throw errors.conflict("", "pods", name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid}`);
+      if (spec.nodeName) throw errors.conflict("", "pods", name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      if (pod.metadata.deletionTimestamp) throw errors.conflict("", "pods", name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      const next = structuredClone(pod);
+      (next.spec as { nodeName?: string }).nodeName = nodeName;
+      const status = (next.status ?? {}) as { conditions?: Array<Record<string, unknown>> };
+      const conditions = (status.conditions ?? []).filter((c) => c.type !== "PodScheduled");
+      conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: rfc3339(this.clock()) });
+      status.conditions = conditions;
+      next.status = status;
+      try {
+        return await this.store.update(ref(info, namespace, name), next, pod.metadata.resourceVersion);
+      } catch (e) {
+        if (e instanceof ApiError && e.reason === "Conflict" && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
   // --- internals -----------------------------------------------------------
 
   private decodeBody(info: ResourceInfo, body: unknown, ctx: RequestContext): KubeObject {

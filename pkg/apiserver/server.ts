@@ -193,6 +193,14 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
 
     async function handleSubresource(): Promise<unknown> {
       if (!name || !info.subresources.includes(subresource as "status")) throw notFound();
+      if (subresource === "binding") {
+        if (method !== "POST") throw methodNotAllowed(method);
+        const body = (req.body ?? {}) as { target?: { name?: string; kind?: string }; metadata?: { uid?: string } };
+        if (!body.target?.name) throw errors.badRequest("Binding: target.name: Required value");
+        await registry.bindPod(namespace ?? "default", name, body.target.name, body.metadata?.uid);
+        reply.code(201);
+        return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
+      }
       if (subresource === "status") {
         if (method === "GET") return registry.get(info, namespace, name);
         if (method === "PUT") return registry.update(info, namespace, name, req.body, ctx, "status");

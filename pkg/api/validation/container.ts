@@ -18,7 +18,6 @@ import {
   readInt,
   required,
   validateEnum,
-  validateNonNegative,
   type Rec,
 } from "./field.js";
 import {
