@@ -67,7 +67,7 @@ export function toYaml(obj: unknown): string {
 /** kubectl-like message for any error, with a hint where one helps. */
 export function describeError(e: unknown, server?: string): string {
   if (e instanceof ConnectionError) {
-    const host = server ? new URL(server).host : e.server;
+    const host = new URL(server ?? e.server).host;
     if (e.causeCode === "ECONNREFUSED") {
       return `The connection to the server ${host} was refused - did you specify the right host or port? Start a cluster with \`skiff up\`.`;
     }

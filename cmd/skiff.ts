@@ -1,15 +1,12 @@
 #!/usr/bin/env node
 // The skiff CLI: parses flags (commander) and wires pkg/ objects together.
+// Commands load their modules on demand, so `skiff get` does not pay for the
+// API server, the store or the schema tables at start-up.
 import { Command, Option } from "commander";
 import { join } from "node:path";
-import { defaultStateDir } from "../pkg/cluster/state-dir.js";
+import { defaultStateDir } from "../pkg/cluster/paths.js";
 import { describeError } from "./output.js";
-import { runUp } from "./commands/up.js";
-import { runApply } from "./commands/apply.js";
-import { runGet } from "./commands/get.js";
-import { runDelete } from "./commands/delete.js";
-import { runVersion } from "./commands/version.js";
-import { SKIFF_VERSION } from "../pkg/apiserver/server.js";
+import { SKIFF_VERSION } from "../pkg/version.js";
 import { ExitError, type GlobalOptions } from "./context.js";
 
 function globals(cmd: Command): GlobalOptions {
@@ -42,7 +39,7 @@ export function buildProgram(): Command {
     .option("--state-dir <dir>", "state directory (default: $SKIFF_HOME or ~/.skiff)")
     .option("-f, --filename <path>", "manifest file or directory to apply once the cluster is up (repeatable)", collect, [])
     .option("-v, --verbose", "log every API request")
-    .action(async (o, cmd: Command) => runUp({ ...o, stateDir: o.stateDir ?? defaultStateDir(), globals: globals(cmd) }));
+    .action(async (o, cmd: Command) => (await import("./commands/up.js")).runUp({ ...o, stateDir: o.stateDir ?? defaultStateDir(), globals: globals(cmd) }));
 
   program
     .command("apply")
@@ -51,7 +48,7 @@ export function buildProgram(): Command {
     .option("-R, --recursive", "process directories recursively")
     .addOption(new Option("--dry-run <mode>", "client: print only; server: validate on the server without saving").choices(["none", "client", "server"]))
     .option("-o, --output <format>", "output format: name | yaml | json")
-    .action(async (o, cmd: Command) => runApply({ ...o, globals: globals(cmd), verb: "apply" }));
+    .action(async (o, cmd: Command) => (await import("./commands/apply.js")).runApply({ ...o, globals: globals(cmd), verb: "apply" }));
 
   program
     .command("create")
@@ -60,7 +57,7 @@ export function buildProgram(): Command {
     .option("-R, --recursive", "process directories recursively")
     .addOption(new Option("--dry-run <mode>", "client | server").choices(["none", "client", "server"]))
     .option("-o, --output <format>", "output format: name | yaml | json")
-    .action(async (o, cmd: Command) => runApply({ ...o, globals: globals(cmd), verb: "create" }));
+    .action(async (o, cmd: Command) => (await import("./commands/apply.js")).runApply({ ...o, globals: globals(cmd), verb: "create" }));
 
   program
     .command("get")
@@ -74,7 +71,7 @@ export function buildProgram(): Command {
     .option("-w, --watch", "after listing, watch for changes")
     .option("--show-labels", "show labels as the last column")
     .option("--no-headers", "do not print headers")
-    .action(async (kinds: string, names: string[], o, cmd: Command) => runGet({ ...o, kinds, names, globals: globals(cmd) }));
+    .action(async (kinds: string, names: string[], o, cmd: Command) => (await import("./commands/get.js")).runGet({ ...o, kinds, names, globals: globals(cmd) }));
 
   program
     .command("delete")
@@ -88,13 +85,13 @@ export function buildProgram(): Command {
     .option("--grace-period <seconds>", "seconds the object is given to terminate", (v) => parseInt(v, 10))
     .option("--ignore-not-found", "treat a missing object as deleted")
     .addOption(new Option("--cascade <mode>", "background | foreground | orphan").choices(["background", "foreground", "orphan"]).default("background"))
-    .action(async (kinds: string | undefined, names: string[], o, cmd: Command) => runDelete({ ...o, kinds, names, globals: globals(cmd) }));
+    .action(async (kinds: string | undefined, names: string[], o, cmd: Command) => (await import("./commands/delete.js")).runDelete({ ...o, kinds, names, globals: globals(cmd) }));
 
   program
     .command("version")
     .description("print the client and server versions")
     .option("--client", "client version only")
-    .action(async (o, cmd: Command) => runVersion({ ...o, globals: globals(cmd) }));
+    .action(async (o, cmd: Command) => (await import("./commands/version.js")).runVersion({ ...o, globals: globals(cmd) }));
 
   return program;
 }

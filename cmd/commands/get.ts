@@ -1,11 +1,10 @@
 // `skiff get`: tables from the server's Table output (the same columns kubectl
 // shows), or the objects as yaml/json/name; -w keeps watching.
-import { resolveResource, apiVersionOf, RESOURCES, type ResourceInfo } from "../../pkg/api/kinds.js";
+import { resolveResource, apiVersionOf, displayRef, RESOURCES, type ResourceInfo } from "../../pkg/api/kinds.js";
 import { ApiError } from "../../pkg/api/errors.js";
 import type { KubeList, KubeObject } from "../../pkg/api/types.js";
 import type { Table } from "../../pkg/api/printers.js";
 import { resourcePath, type RestClient } from "../../pkg/client/rest.js";
-import { displayRef } from "../../pkg/apply/apply.js";
 import { connect, ExitError, type GlobalOptions } from "../context.js";
 import { formatColumns, tableRows, toYaml } from "../output.js";
 

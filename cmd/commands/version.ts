@@ -1,5 +1,5 @@
 // `skiff version`: client and server versions, like kubectl version.
-import { SKIFF_VERSION } from "../../pkg/apiserver/server.js";
+import { SKIFF_VERSION } from "../../pkg/version.js";
 import { connect, type GlobalOptions } from "../context.js";
 
 export async function runVersion(o: { client?: boolean; globals: GlobalOptions }): Promise<void> {

@@ -96,3 +96,8 @@ export const R = {
   get replicasets() { return mustResource("replicasets"); },
   get leases() { return mustResource("leases"); },
 };
+
+/** "deployment.apps/web", as kubectl names objects in its output. */
+export function displayRef(info: ResourceInfo, name: string): string {
+  return `${info.singular}${info.group ? `.${info.group}` : ""}/${name}`;
+}

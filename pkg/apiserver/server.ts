@@ -15,7 +15,8 @@ import { WatchStream } from "./watch-stream.js";
 import { parseApplyBody } from "./patch.js";
 import type { Authenticator } from "./auth.js";
 
-export const SKIFF_VERSION = "0.1.0";
+import { SKIFF_VERSION } from "../version.js";
+export { SKIFF_VERSION };
 
 /** Kubernetes' default max request body (3 MiB); larger bodies get 413. */
 export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;

@@ -2,7 +2,7 @@
 // each object the way `kubectl apply` does (last-applied annotation, three-way
 // strategic merge patch). Nothing is written unless every document passes local
 // validation and a server-side dry run.
-import { byKind, apiVersionOf, type ResourceInfo } from "../api/kinds.js";
+import { byKind, apiVersionOf, displayRef } from "../api/kinds.js";
 import { ApiError } from "../api/errors.js";
 import type { KubeObject } from "../api/types.js";
 import { applyDefaults } from "../api/defaults.js";
@@ -27,9 +27,7 @@ export interface ApplyResult {
   object: KubeObject;
 }
 
-export function displayRef(info: ResourceInfo, name: string): string {
-  return `${info.singular}${info.group ? `.${info.group}` : ""}/${name}`;
-}
+export { displayRef };
 
 function where(doc: ManifestDocument, path?: string): { file: string; line: number } {
   return { file: doc.source.file, line: (path ? lineOf(doc, path) : undefined) ?? doc.source.line };

@@ -2,38 +2,10 @@
 // tokens and the kubeconfig users point kubectl at. Created on first `skiff up`
 // and reused afterwards, so certificates and tokens stay stable across restarts.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { statePaths, type StatePaths } from "./paths.js";
 import { createClusterPki, issueServingCertificate, type ClusterPki } from "../apiserver/pki.js";
-
-export function defaultStateDir(): string {
-  return process.env.SKIFF_HOME || join(homedir(), ".skiff");
-}
-
-export interface StatePaths {
-  dir: string;
-  db: string;
-  kubeconfig: string;
-  caCert: string;
-  caKey: string;
-  servingCert: string;
-  servingKey: string;
-  tokens: string;
-}
-
-export function statePaths(dir: string): StatePaths {
-  return {
-    dir,
-    db: join(dir, "skiff.db"),
-    kubeconfig: join(dir, "kubeconfig"),
-    caCert: join(dir, "pki", "ca.crt"),
-    caKey: join(dir, "pki", "ca.key"),
-    servingCert: join(dir, "pki", "apiserver.crt"),
-    servingKey: join(dir, "pki", "apiserver.key"),
-    tokens: join(dir, "tokens.json"),
-  };
-}
 
 /** Write via a temp file and rename, so a crash never leaves half a file. */
 export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
@@ -95,3 +67,5 @@ export async function ensurePki(paths: StatePaths, extraHosts: string[] = []): P
   writeFileAtomic(paths.servingKey, pki.serving.keyPem);
   return pki;
 }
+
+export { defaultStateDir, statePaths, type StatePaths } from "./paths.js";
