@@ -15,6 +15,7 @@ import { applyPatch } from "./patch.js";
 import { generateNameSuffix, jsonEqual, newUid, rfc3339, specPart } from "./object-meta.js";
 import { checkPodUpdate } from "./pod-update.js";
 import { fieldLabelsFor } from "./field-labels.js";
+import { allocatePodCidr } from "./node-ipam.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
@@ -149,6 +150,7 @@ export class Registry {
     if (!meta.name && meta.generateName) meta.name = meta.generateName + generateNameSuffix();
     applyDefaults(obj);
     this.prepareForCreate(info, obj);
+    if (info.kind === "Node") await this.assignPodCidr(obj);
     this.validate(info, obj);
     if (ctx.dryRun) return obj;
     return this.store.create(ref(info, meta.namespace, meta.name!), obj);
@@ -442,6 +444,17 @@ export class Registry {
   private canFinishDeletion(info: ResourceInfo, obj: KubeObject): boolean {
     // A pod on a node is removed by its agent (grace 0 delete) once containers stop.
     return !(info.kind === "Pod" && (obj.spec as { nodeName?: string } | undefined)?.nodeName && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0);
+  }
+
+  /** Give a new Node its pod range unless it brings one. */
+  private async assignPodCidr(node: KubeObject): Promise<void> {
+    const spec = (node.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
+    if (spec.podCIDR) return;
+    const nodes = await this.store.list(resourceKey(RESOURCES.find((r) => r.kind === "Node")!));
+    const used = nodes.items.map((n) => (n.spec as { podCIDR?: string } | undefined)?.podCIDR ?? "");
+    spec.podCIDR = allocatePodCidr(used);
+    spec.podCIDRs = [spec.podCIDR];
+    node.spec = spec;
   }
 
   private async requireActiveNamespace(name: string): Promise<void> {
