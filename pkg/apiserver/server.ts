@@ -14,6 +14,7 @@ import { toScale, updateScale } from "./scale.js";
 import { WatchStream } from "./watch-stream.js";
 import { parseApplyBody } from "./patch.js";
 import type { Authenticator } from "./auth.js";
+import { logSourceFor, resolveLogContainer, type PodLogResolver } from "./pod-logs.js";
 
 import { SKIFF_VERSION } from "../version.js";
 export { SKIFF_VERSION };
@@ -31,7 +32,9 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   logger?: boolean;
   watch?: { bookmarkEveryMs?: number; maxBacklogBytes?: number; defaultTimeoutMs?: number };
-  /** Extra routes (metrics, logs…) registered by other components. */
+  /** Finds the agent that serves a node's container logs (pods/log). */
+  podLogs?: PodLogResolver;
+  /** Extra routes (metrics…) registered by other components. */
   plugins?: Array<(app: FastifyInstance) => void | Promise<void>>;
 }
 
@@ -194,6 +197,10 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
 
     async function handleSubresource(): Promise<unknown> {
       if (!name || !info.subresources.includes(subresource as "status")) throw notFound();
+      if (subresource === "log") {
+        if (method !== "GET") throw methodNotAllowed(method);
+        return streamLogs(await registry.get(info, namespace, name));
+      }
       if (subresource === "binding") {
         if (method !== "POST") throw methodNotAllowed(method);
         const body = (req.body ?? {}) as { target?: { name?: string; kind?: string }; metadata?: { uid?: string } };
@@ -215,6 +222,40 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
         throw methodNotAllowed(method);
       }
       throw notFound();
+    }
+
+    async function streamLogs(pod: KubeObject): Promise<FastifyReply> {
+      const container = resolveLogContainer(pod, q.container);
+      const source = logSourceFor(pod, opts.podLogs, container);
+      const abort = new AbortController();
+      const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? parseInt(v, 10) : undefined);
+      const lines = source.logs(pod, {
+        container,
+        follow: isTrue(q.follow),
+        previous: isTrue(q.previous),
+        timestamps: isTrue(q.timestamps),
+        tailLines: num(q.tailLines),
+        sinceSeconds: num(q.sinceSeconds),
+        signal: abort.signal,
+      })[Symbol.asyncIterator]();
+      // Pull the first line before answering, so "no such container" is a proper error status.
+      const first = await lines.next();
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked" });
+      res.on("close", () => abort.abort());
+      try {
+        if (!first.done) res.write(first.value + "\n");
+        for (let r = first.done ? first : await lines.next(); !r.done && !abort.signal.aborted; r = await lines.next()) {
+          if (!res.write(r.value + "\n")) await new Promise((ok) => res.once("drain", ok));
+        }
+      } catch {
+        // The source failed mid-stream (container gone): end what was sent.
+      } finally {
+        await lines.return?.();
+        res.end();
+      }
+      return reply;
     }
 
     async function startWatch(): Promise<FastifyReply> {

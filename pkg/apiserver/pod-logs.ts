@@ -1,0 +1,51 @@
+// The pods/log subresource. The API server does not read container logs
+// itself: it finds the agent of the pod's node (in-process for `skiff up`,
+// over HTTPS for remote agents later) and streams what it returns, like the
+// apiserver proxying to the kubelet.
+import { ApiError, errors } from "../api/errors.js";
+import type { KubeObject } from "../api/types.js";
+
+export interface PodLogOptions {
+  container?: string;
+  follow?: boolean;
+  previous?: boolean;
+  tailLines?: number;
+  timestamps?: boolean;
+  sinceSeconds?: number;
+  signal: AbortSignal;
+}
+
+export interface PodLogSource {
+  /** Lines without their trailing newline. Throws ApiError (e.g. BadRequest) when there is nothing to show. */
+  logs(pod: KubeObject, opts: PodLogOptions): AsyncIterable<string>;
+}
+
+/** Which agent serves a node's logs; undefined when the node has none reachable. */
+export type PodLogResolver = (nodeName: string) => PodLogSource | undefined;
+
+interface PodShape {
+  spec?: { nodeName?: string; containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }> };
+  status?: { phase?: string };
+}
+
+/** Pick the container like kubectl/apiserver do, or explain why not. */
+export function resolveLogContainer(pod: KubeObject, requested: string | undefined): string {
+  const p = pod as unknown as PodShape;
+  const names = (p.spec?.containers ?? []).map((c) => c.name);
+  const all = [...names, ...(p.spec?.initContainers ?? []).map((c) => c.name)];
+  const podName = pod.metadata.name ?? "";
+  if (requested) {
+    if (!all.includes(requested)) throw errors.badRequest(`container ${requested} is not valid for pod ${podName}`);
+    return requested;
+  }
+  if (names.length === 1) return names[0];
+  throw errors.badRequest(`a container name must be specified for pod ${podName}, choose one of: [${names.join(" ")}]`);
+}
+
+export function logSourceFor(pod: KubeObject, resolver: PodLogResolver | undefined, container: string): PodLogSource {
+  const node = (pod as unknown as PodShape).spec?.nodeName;
+  if (!node) throw errors.badRequest(`container "${container}" in pod "${pod.metadata.name}" is waiting to start: ContainerCreating`);
+  const source = resolver?.(node);
+  if (!source) throw new ApiError("ServiceUnavailable", `no agent is serving node "${node}": cannot fetch logs of pod "${pod.metadata.name}"`);
+  return source;
+}
