@@ -16,6 +16,7 @@ import { generateNameSuffix, jsonEqual, newUid, rfc3339, specPart } from "./obje
 import { checkPodUpdate } from "./pod-update.js";
 import { fieldLabelsFor } from "./field-labels.js";
 import { allocatePodCidr } from "./node-ipam.js";
+import { allocateServiceAddresses } from "./service-alloc.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
@@ -75,6 +76,7 @@ export class Registry {
   private readonly sweepMs: number;
   private readonly sweeping = new Map<string, NodeJS.Timeout>();
   private closed = false;
+  private allocationChain: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly store: Store,
@@ -135,6 +137,10 @@ export class Registry {
   }
 
   async create(info: ResourceInfo, namespace: string | undefined, body: unknown, ctx: RequestContext): Promise<KubeObject> {
+    return this.exclusiveFor(info, () => this.createUnlocked(info, namespace, body, ctx));
+  }
+
+  private async createUnlocked(info: ResourceInfo, namespace: string | undefined, body: unknown, ctx: RequestContext): Promise<KubeObject> {
     const obj = this.decodeBody(info, body, ctx);
     const meta = obj.metadata;
     if (info.namespaced) {
@@ -151,6 +157,7 @@ export class Registry {
     applyDefaults(obj);
     this.prepareForCreate(info, obj);
     if (info.kind === "Node") await this.assignPodCidr(obj);
+    if (info.kind === "Service") await this.allocateService(info, obj);
     this.validate(info, obj);
     if (ctx.dryRun) return obj;
     return this.store.create(ref(info, meta.namespace, meta.name!), obj);
@@ -212,7 +219,19 @@ export class Registry {
     }
   }
 
-  private async replace(
+  private replace(
+    info: ResourceInfo,
+    old: KubeObject,
+    incoming: KubeObject,
+    ctx: RequestContext,
+    subresource: "status" | undefined,
+    expectedRv: string | undefined,
+    strictPrecondition = true,
+  ): Promise<KubeObject> {
+    return this.exclusiveFor(info, () => this.replaceUnlocked(info, old, incoming, ctx, subresource, expectedRv, strictPrecondition));
+  }
+
+  private async replaceUnlocked(
     info: ResourceInfo,
     old: KubeObject,
     incoming: KubeObject,
@@ -249,6 +268,7 @@ export class Registry {
       throw errors.conflict(info.group, info.plural, meta.name!);
     }
     if (info.kind === "Pod" && subresource !== "status") checkPodUpdate(old, next);
+    if (info.kind === "Service" && subresource !== "status") await this.allocateService(info, next, old);
     this.validate(info, next, old);
     meta.resourceVersion = old.metadata.resourceVersion;
 
@@ -325,14 +345,35 @@ export class Registry {
   async watch(info: ResourceInfo, namespace: string | undefined, q: WatchQuery, handler: (ev: WatchEvent) => void): Promise<Watch> {
     const match = this.matcher(info, q.labelSelector, q.fieldSelector);
     const ns = info.namespaced ? namespace : undefined;
+    const filtered = !!(q.labelSelector || q.fieldSelector);
     let from = q.resourceVersion;
-    if (!from || from === "0") {
+    // With a selector, remember which objects the watcher currently sees, so an
+    // object that stops matching is reported as DELETED and one that starts
+    // matching as ADDED — what Kubernetes' watch cache does.
+    const visible = new Set<string>();
+    const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    if (!from || from === "0" || filtered) {
       const current = await this.store.list(resourceKey(info), { namespace: ns });
-      for (const item of current.items) if (match(item)) handler({ type: "ADDED", object: item });
-      from = current.resourceVersion;
+      const replay = !from || from === "0";
+      for (const item of current.items) {
+        if (!match(item)) continue;
+        visible.add(keyOf(item));
+        if (replay) handler({ type: "ADDED", object: item });
+      }
+      if (replay) from = current.resourceVersion;
     }
     return this.store.watch(resourceKey(info), { namespace: ns, resourceVersion: from }, (ev) => {
-      if (match(ev.object)) handler(ev);
+      if (!filtered) return handler(ev);
+      const key = keyOf(ev.object);
+      const matches = ev.type !== "DELETED" && match(ev.object);
+      const wasVisible = visible.has(key);
+      if (matches) {
+        visible.add(key);
+        handler({ type: wasVisible ? "MODIFIED" : "ADDED", object: ev.object });
+      } else if (wasVisible || (ev.type === "DELETED" && match(ev.object))) {
+        visible.delete(key);
+        handler({ type: "DELETED", object: ev.object });
+      }
     });
   }
 
@@ -444,6 +485,26 @@ export class Registry {
   private canFinishDeletion(info: ResourceInfo, obj: KubeObject): boolean {
     // A pod on a node is removed by its agent (grace 0 delete) once containers stop.
     return !(info.kind === "Pod" && (obj.spec as { nodeName?: string } | undefined)?.nodeName && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0);
+  }
+
+  /**
+   * Serialise writes of kinds whose admission allocates from shared pools
+   * (service IPs and node ports): the check and the write must not interleave.
+   */
+  private exclusiveFor<T>(info: ResourceInfo, fn: () => Promise<T>): Promise<T> {
+    if (info.kind !== "Service") return fn();
+    const run = this.allocationChain.then(fn, fn);
+    this.allocationChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async allocateService(info: ResourceInfo, svc: KubeObject, old?: KubeObject): Promise<void> {
+    const all = await this.store.list(resourceKey(info));
+    const errs = allocateServiceAddresses(svc, all.items, old);
+    if (errs.length > 0) throw errors.invalid(info.kind, svc.metadata.name ?? "", errs, info.group);
   }
 
   /** Give a new Node its pod range unless it brings one. */

@@ -282,3 +282,25 @@ describe("API server", () => {
     });
   });
 });
+
+describe("filtered watches", () => {
+  it("report an object that stops matching as DELETED and one that starts as ADDED", async () => {
+    const store = await openStore("memory");
+    const registry = new Registry(store);
+    await registry.bootstrap();
+    const { R } = await import("../api/kinds.js");
+    const { newContext } = await import("./registry.js");
+    const seen: string[] = [];
+    const w = await registry.watch(R.pods, "default", { labelSelector: "tier=web" }, (ev) => seen.push(`${ev.type} ${ev.object.metadata.name}`));
+    await registry.create(R.pods, "default", pod("a", { tier: "web" }), newContext());
+    await registry.create(R.pods, "default", pod("b", { tier: "db" }), newContext());
+    await registry.patch(R.pods, "default", "a", "application/merge-patch+json", { metadata: { labels: { tier: "db" } } }, newContext());
+    await registry.patch(R.pods, "default", "b", "application/merge-patch+json", { metadata: { labels: { tier: "web" } } }, newContext());
+    await registry.delete(R.pods, "default", "b", {}, newContext());
+    await registry.delete(R.pods, "default", "a", {}, newContext());
+    w.stop();
+    expect(seen).toEqual(["ADDED a", "DELETED a", "ADDED b", "DELETED b"]);
+    registry.close();
+    await store.close();
+  });
+});

@@ -1,0 +1,126 @@
+// Service cluster IPs (127.96.0.0/16) and node ports (30000–32767). What is
+// allocated is derived from the stored Services themselves, so allocations
+// survive restarts and are released by deleting the Service: no separate
+// allocation table can drift from the objects.
+import { FieldError } from "../api/errors.js";
+import type { KubeObject } from "../api/types.js";
+
+export const SERVICE_CIDR = "127.96.0.0/16";
+const IP_BASE = (127 << 24) | (96 << 16);
+const IP_COUNT = 65536;
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 };
+
+interface ServicePort {
+  name?: string;
+  port?: number;
+  protocol?: string;
+  nodePort?: number;
+}
+interface ServiceSpec {
+  type?: string;
+  clusterIP?: string;
+  clusterIPs?: string[];
+  ports?: ServicePort[];
+}
+
+function ipToInt(ip: string): number | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return undefined;
+  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+}
+
+function intToIp(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+function inServiceRange(ip: string): boolean {
+  const n = ipToInt(ip);
+  return n !== undefined && n >>> 16 === IP_BASE >>> 16;
+}
+
+function specOf(svc: KubeObject): ServiceSpec {
+  return (svc.spec ?? {}) as ServiceSpec;
+}
+
+function usesNodePorts(spec: ServiceSpec): boolean {
+  return spec.type === "NodePort" || spec.type === "LoadBalancer";
+}
+
+/** Addresses and ports taken by the given services (excluding the one being written). */
+export function usedAllocations(services: KubeObject[], exclude?: { namespace?: string; name?: string }) {
+  const ips = new Set<string>();
+  const ports = new Set<number>();
+  for (const s of services) {
+    if (exclude && s.metadata.namespace === exclude.namespace && s.metadata.name === exclude.name) continue;
+    const spec = specOf(s);
+    if (spec.clusterIP && spec.clusterIP !== "None") ips.add(spec.clusterIP);
+    for (const p of spec.ports ?? []) if (p.nodePort) ports.add(p.nodePort);
+  }
+  return { ips, ports };
+}
+
+/**
+ * Fill in clusterIP and nodePorts on a Service being created or updated.
+ * `old` (on update) keeps what was allocated before when the new object leaves
+ * it empty, as Kubernetes does, so a PUT without nodePort keeps the port.
+ * Returns field errors for requested values that are taken or out of range.
+ */
+export function allocateServiceAddresses(svc: KubeObject, others: KubeObject[], old?: KubeObject): FieldError[] {
+  const spec = specOf(svc);
+  svc.spec = spec;
+  const oldSpec = old ? specOf(old) : undefined;
+  const { ips, ports } = usedAllocations(others, { namespace: svc.metadata.namespace, name: svc.metadata.name });
+  const errs: FieldError[] = [];
+
+  if (spec.type === "ExternalName") {
+    delete spec.clusterIP;
+    delete spec.clusterIPs;
+  } else {
+    if (!spec.clusterIP && oldSpec?.clusterIP) spec.clusterIP = oldSpec.clusterIP;
+    if (!spec.clusterIP) {
+      spec.clusterIP = nextFreeIp(ips);
+    } else if (spec.clusterIP !== "None" && spec.clusterIP !== oldSpec?.clusterIP) {
+      if (!inServiceRange(spec.clusterIP)) {
+        errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${SERVICE_CIDR}`));
+      } else if (ips.has(spec.clusterIP)) {
+        errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: provided IP is already allocated`));
+      }
+    }
+    spec.clusterIPs = [spec.clusterIP];
+  }
+
+  (spec.ports ?? []).forEach((p, i) => {
+    if (!usesNodePorts(spec)) {
+      delete p.nodePort;
+      return;
+    }
+    if (!p.nodePort) {
+      const before = oldSpec?.ports?.find((o) => o.port === p.port && (o.protocol ?? "TCP") === (p.protocol ?? "TCP") && o.nodePort);
+      p.nodePort = before?.nodePort ?? nextFreePort(ports);
+    } else if (p.nodePort !== oldSpec?.ports?.find((o) => o.nodePort === p.nodePort)?.nodePort) {
+      if (p.nodePort < NODE_PORT_RANGE.min || p.nodePort > NODE_PORT_RANGE.max) {
+        errs.push(new FieldError("Invalid", `spec.ports[${i}].nodePort`, p.nodePort, `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`));
+      } else if (ports.has(p.nodePort)) {
+        errs.push(new FieldError("Invalid", `spec.ports[${i}].nodePort`, p.nodePort, "provided port is already allocated"));
+      }
+    }
+    ports.add(p.nodePort);
+  });
+  return errs;
+}
+
+function nextFreeIp(used: Set<string>): string {
+  // .0 is the network address and .1 is kept for a "kubernetes" service, as in Kubernetes.
+  for (let i = 2; i < IP_COUNT - 1; i++) {
+    const ip = intToIp((IP_BASE + i) >>> 0);
+    if (!used.has(ip)) return ip;
+  }
+  throw new FieldError("Invalid", "spec.clusterIPs", [], `failed to allocate a service IP: range ${SERVICE_CIDR} is full`);
+}
+
+function nextFreePort(used: Set<number>): number {
+  for (let p = NODE_PORT_RANGE.min; p <= NODE_PORT_RANGE.max; p++) if (!used.has(p)) return p;
+  throw new FieldError("Invalid", "spec.ports", [], `failed to allocate a node port: range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max} is full`);
+}
