@@ -1,0 +1,216 @@
+// Integration: the whole controller manager on an in-process cluster, with real
+// informers and queues, and a tiny fake kubelet standing in for scheduler + agents.
+import { afterEach, describe, expect, it } from "vitest";
+import { R } from "../api/kinds.js";
+import type { Registry } from "../apiserver/registry.js";
+import { InProcessClient } from "../client/in-process.js";
+import { InformerFactory } from "../client/informer.js";
+import type { Client } from "../client/client.js";
+import { REVISION, rollbackTo, type DeploymentLike } from "./history.js";
+import { startControllers, type RunningControllers } from "./manager.js";
+import type { NodeLike } from "./node-lifecycle.js";
+import type { ReplicaSetLike } from "./replicaset.js";
+import { createNode, deploymentObject, fakeKubelet, newCluster, waitFor, type FakeKubelet } from "./testing.js";
+import { controllerRef, isNotFound, isPodReady, type PodLike } from "./util.js";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function start(registry: Registry, opts: { nodeGracePeriodMs?: number; podEvictionTimeoutMs?: number } = {}): Promise<{ client: Client; ctrl: RunningControllers }> {
+  const client = new InProcessClient(registry);
+  const informers = new InformerFactory(client);
+  const ctrl = await startControllers({ client, informers, workers: 4, ...opts, onError: () => undefined });
+  cleanups.push(async () => {
+    await ctrl.stop();
+    informers.stopAll();
+  });
+  return { client, ctrl };
+}
+
+async function cluster(nodes = ["n1", "n2", "n3"]) {
+  const { registry, client } = await newCluster();
+  for (const n of nodes) await createNode(client, n);
+  const kubelet = fakeKubelet(client, nodes);
+  cleanups.push(() => kubelet.stop());
+  return { registry, client, kubelet };
+}
+
+async function deploymentPods(client: Client, name: string): Promise<PodLike[]> {
+  const rss = (await client.list<ReplicaSetLike>(R.replicasets, "default")).items.filter((r) => controllerRef(r)?.name === name);
+  const uids = new Set(rss.map((r) => r.metadata.uid));
+  return (await client.list<PodLike>(R.pods, "default")).items.filter((p) => uids.has(controllerRef(p)?.uid));
+}
+
+async function converged(client: Client, name: string, replicas: number, image?: string): Promise<boolean> {
+  const d = await client.get<DeploymentLike>(R.deployments, "default", name);
+  const pods = await deploymentPods(client, name);
+  const s = d.status ?? {};
+  return (
+    pods.length === replicas &&
+    pods.every((p) => isPodReady(p) && !p.metadata.deletionTimestamp) &&
+    (!image || pods.every((p) => (p.spec as { containers: Array<{ image: string }> }).containers[0].image === image)) &&
+    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
+    (s.replicas ?? 0) === replicas &&
+    (s.updatedReplicas ?? 0) === replicas &&
+    (s.availableReplicas ?? 0) === replicas
+  );
+}
+
+async function patchDeployment(client: Client, name: string, fn: (d: DeploymentLike) => void): Promise<void> {
+  for (;;) {
+    const d = await client.get<DeploymentLike>(R.deployments, "default", name);
+    fn(d);
+    try {
+      await client.update(R.deployments, d);
+      return;
+    } catch (e) {
+      if (!(e instanceof Error && /modified/.test(e.message))) throw e;
+    }
+  }
+}
+
+describe("controller manager (integration)", () => {
+  it("converges a deployment scaled 3 → 50 → 0 → 10", async () => {
+    const { registry, client } = await cluster();
+    await start(registry);
+    await client.create(R.deployments, "default", deploymentObject("web", 3, "nginx:1"));
+    await waitFor(() => converged(client, "web", 3), 15_000, "3 replicas");
+    for (const n of [50, 0, 10]) {
+      await patchDeployment(client, "web", (d) => (d.spec!.replicas = n));
+      await waitFor(() => converged(client, "web", n), 20_000, `${n} replicas`);
+    }
+    expect(await client.list(R.replicasets, "default").then((l) => l.items.length)).toBe(1);
+  }, 60_000);
+
+  it("rolls out an image change, then rollbackTo returns to the previous template", async () => {
+    const { registry, client } = await cluster();
+    await start(registry);
+    await client.create(R.deployments, "default", deploymentObject("web", 4, "nginx:1"));
+    await waitFor(() => converged(client, "web", 4, "nginx:1"), 15_000, "v1");
+    await patchDeployment(client, "web", (d) => ((d.spec!.template!.spec as { containers: Array<{ image: string }> }).containers[0].image = "nginx:2"));
+    await waitFor(() => converged(client, "web", 4, "nginx:2"), 15_000, "v2");
+    const d = await client.get<DeploymentLike>(R.deployments, "default", "web");
+    expect(d.metadata.annotations?.[REVISION]).toBe("2");
+    const res = await rollbackTo(client, d);
+    expect(res.revision).toBe(1);
+    await waitFor(() => converged(client, "web", 4, "nginx:1"), 15_000, "back to v1");
+    await waitFor(async () => (await client.get<DeploymentLike>(R.deployments, "default", "web")).metadata.annotations?.[REVISION] === "3", 5_000, "revision 3");
+    const revs = (await client.list<ReplicaSetLike>(R.replicasets, "default")).items.map((r) => r.metadata.annotations?.[REVISION]).sort();
+    expect(revs).toEqual(["2", "3"]);
+  }, 60_000);
+
+  it("a node whose lease stops turns NotReady and its pods move to other nodes", async () => {
+    const nodes = ["n1", "n2", "n3"];
+    const { registry, client, kubelet } = await cluster(nodes);
+    await start(registry, { nodeGracePeriodMs: 400, podEvictionTimeoutMs: 300 });
+    const heartbeats = leaseLoop(client, nodes, kubelet);
+    cleanups.push(() => heartbeats.stop());
+    await client.create(R.deployments, "default", deploymentObject("web", 6, "nginx:1"));
+    await waitFor(() => converged(client, "web", 6), 15_000, "6 replicas");
+    const onN2 = (await deploymentPods(client, "web")).filter((p) => p.spec?.nodeName === "n2");
+    expect(onN2.length).toBeGreaterThan(0);
+
+    kubelet.dead.add("n2"); // n2 stops heartbeating and stops running anything
+    await waitFor(async () => {
+      const n = await client.get<NodeLike>(R.nodes, undefined, "n2");
+      return n.status?.conditions?.find((c) => c.type === "Ready")?.status === "Unknown" && (n.spec?.taints ?? []).some((t) => t.effect === "NoExecute");
+    }, 10_000, "n2 NotReady");
+    await waitFor(async () => {
+      const pods = await deploymentPods(client, "web");
+      return pods.length === 6 && pods.every((p) => p.spec?.nodeName !== "n2" && isPodReady(p)) ? pods : undefined;
+    }, 15_000, "pods moved off n2");
+    for (const p of onN2) {
+      await expect(client.get(R.pods, "default", p.metadata.name!)).rejects.toSatisfy(isNotFound);
+    }
+
+    // n2 comes back: Ready, untainted.
+    kubelet.dead.delete("n2");
+    await waitFor(async () => {
+      const n = await client.get<NodeLike>(R.nodes, undefined, "n2");
+      return n.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" && (n.spec?.taints ?? []).length === 0;
+    }, 10_000, "n2 Ready again");
+  }, 60_000);
+
+  it("two controller managers racing on one ReplicaSet never run more pods than replicas", async () => {
+    const { registry, client } = await newCluster();
+    // Count live pods owned by the ReplicaSet at every change, from a store watch.
+    const live = new Map<string, boolean>();
+    let max = 0;
+    const w = await client.watch(R.pods, "default", {}, (ev) => {
+      const uid = ev.object.metadata.uid!;
+      if (ev.type === "DELETED" || ev.object.metadata.deletionTimestamp) live.delete(uid);
+      else live.set(uid, true);
+      max = Math.max(max, live.size);
+    });
+    cleanups.push(() => w.stop());
+    await start(registry);
+    await start(registry);
+    const rsBody = {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "race" },
+      spec: {
+        replicas: 20,
+        selector: { matchLabels: { app: "race" } },
+        template: { metadata: { labels: { app: "race" } }, spec: { containers: [{ name: "app", image: "nginx" }] } },
+      },
+    };
+    await client.create(R.replicasets, "default", rsBody);
+    await waitFor(() => live.size === 20, 10_000, "20 pods");
+    await new Promise((r) => setTimeout(r, 300)); // give a duplicate the chance to appear
+    expect(max).toBe(20);
+    expect(live.size).toBe(20);
+
+    const scale = async (n: number) => {
+      for (;;) {
+        const rs = await client.get<ReplicaSetLike>(R.replicasets, "default", "race");
+        rs.spec!.replicas = n;
+        try {
+          await client.update(R.replicasets, rs);
+          return;
+        } catch {
+          // conflict with a controller's write: retry
+        }
+      }
+    };
+    await scale(5);
+    await waitFor(() => live.size === 5, 10_000, "5 pods");
+    max = live.size;
+    await scale(30);
+    await waitFor(() => live.size === 30, 10_000, "30 pods");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(max).toBe(30);
+    expect(live.size).toBe(30);
+    await waitFor(async () => (await client.get<ReplicaSetLike>(R.replicasets, "default", "race")).status?.replicas === 30, 5_000, "status 30");
+  }, 60_000);
+});
+
+/** Renews each live node's Lease every 50 ms, as agents do. */
+function leaseLoop(client: Client, nodes: string[], kubelet: FakeKubelet): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      for (const n of nodes) {
+        if (kubelet.dead.has(n)) continue;
+        const spec = { holderIdentity: n, renewTime: new Date().toISOString(), leaseDurationSeconds: 40 };
+        try {
+          const l = await client.get(R.leases, "kube-node-lease", n);
+          await client.update(R.leases, { ...l, spec });
+        } catch (e) {
+          if (isNotFound(e)) {
+            await client.create(R.leases, "kube-node-lease", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: n }, spec }).catch(() => undefined);
+          }
+        }
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}

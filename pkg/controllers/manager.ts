@@ -1,0 +1,169 @@
+// The controller manager: wires informers → event handlers → work queues →
+// runners for every controller. Event handlers only map an event to the keys
+// that may need work (a pod event → its ReplicaSet and that ReplicaSet's
+// Deployment); the reconcilers decide what, if anything, to do.
+import { R, type ResourceInfo } from "../api/kinds.js";
+import type { KubeObject } from "../api/types.js";
+import type { Client } from "../client/client.js";
+import { EventRecorder } from "../client/events.js";
+import type { InformerFactory } from "../client/informer.js";
+import { keyOf, type EventHandler } from "../client/lister.js";
+import { WorkQueue } from "../client/workqueue.js";
+import type { Clock } from "../util/clock.js";
+import { DeploymentController, type DeploymentLike } from "./deployment.js";
+import { BY_UID, GarbageCollector, uidIndex } from "./garbage-collector.js";
+import { BY_NODE_NAME, installOwnerIndexes, nodeNameIndex } from "./indexes.js";
+import { LEASE_NAMESPACE, NodeLifecycleController, type LeaseLike, type NodeLike } from "./node-lifecycle.js";
+import { ReplicaSetController, type ReplicaSetLike } from "./replicaset.js";
+import { ControllerRunner, type Reconciler } from "./runner.js";
+import { clockOrReal, type EventSink, type PodLike } from "./util.js";
+
+export interface StartControllersOptions {
+  client: Client;
+  /** Shared informers; startControllers registers its handlers and starts them. The caller owns (and stops) the factory. */
+  informers: InformerFactory;
+  clock?: Clock;
+  /** One recorder for every controller; by default each gets its own with its component name. */
+  recorder?: EventRecorder;
+  nodeGracePeriodMs?: number;
+  podEvictionTimeoutMs?: number;
+  /** Workers per controller. Default 4. */
+  workers?: number;
+  /** Where reconcile failures are reported (default: console.error). */
+  onError?: (controller: string, key: string, e: Error) => void;
+}
+
+export interface RunningControllers {
+  /** Stop every runner and wait for in-flight reconciles; flushes events. Idempotent. */
+  stop(): Promise<void>;
+  /** The reconcilers, for tests and diagnostics. */
+  readonly replicaSets: ReplicaSetController;
+  readonly deployments: DeploymentController;
+  readonly garbageCollector: GarbageCollector;
+  readonly nodeLifecycle: NodeLifecycleController;
+}
+
+function handler<T extends KubeObject>(fn: (obj: T, event: "add" | "update" | "delete", old?: T) => void): EventHandler<T> {
+  return {
+    add: (obj) => fn(obj, "add"),
+    update: (old, obj) => fn(obj, "update", old),
+    delete: (obj) => fn(obj, "delete"),
+  };
+}
+
+export async function startControllers(opts: StartControllersOptions): Promise<RunningControllers> {
+  const { client, informers } = opts;
+  const clock = clockOrReal(opts.clock);
+  const recorders: EventRecorder[] = [];
+  const sink = (component: string): EventSink => {
+    if (opts.recorder) return opts.recorder;
+    const r = new EventRecorder(client, component, { clock });
+    recorders.push(r);
+    return r;
+  };
+
+  const pods = informers.for<PodLike>(R.pods);
+  const replicaSets = informers.for<ReplicaSetLike>(R.replicasets);
+  const deployments = informers.for<DeploymentLike>(R.deployments);
+  const nodes = informers.for<NodeLike>(R.nodes);
+  const leases = informers.for<LeaseLike>(R.leases);
+  for (const inf of [pods, replicaSets, deployments]) {
+    installOwnerIndexes(inf);
+    inf.addIndex(BY_UID, uidIndex);
+  }
+  pods.addIndex(BY_NODE_NAME, nodeNameIndex);
+
+  const rsController = new ReplicaSetController({ client, replicaSets: replicaSets.lister, pods: pods.lister, clock, events: sink("replicaset-controller") });
+  const deployController = new DeploymentController({
+    client,
+    deployments: deployments.lister,
+    replicaSets: replicaSets.lister,
+    pods: pods.lister,
+    clock,
+    events: sink("deployment-controller"),
+  });
+  const gc = new GarbageCollector({
+    client,
+    resources: [
+      { info: R.pods, lister: pods.lister },
+      { info: R.replicasets, lister: replicaSets.lister },
+      { info: R.deployments, lister: deployments.lister },
+    ],
+    events: sink("garbage-collector"),
+  });
+  const nodeController = new NodeLifecycleController({
+    client,
+    nodes: nodes.lister,
+    leases: leases.lister,
+    pods: pods.lister,
+    clock,
+    events: sink("node-controller"),
+    gracePeriodMs: opts.nodeGracePeriodMs,
+    podEvictionTimeoutMs: opts.podEvictionTimeoutMs,
+  });
+
+  const queue = (name: string) => new WorkQueue({ clock, name });
+  const rsQueue = queue("replicaset");
+  const deployQueue = queue("deployment");
+  const gcQueue = queue("garbage-collector");
+  const nodeQueue = queue("node-lifecycle");
+  const addAll = (q: WorkQueue, keys: string[]) => {
+    for (const k of keys) q.add(k);
+  };
+  const gcHandler = <T extends KubeObject>(info: ResourceInfo) =>
+    handler<T>((obj, ev) => addAll(gcQueue, gc.objectChanged(info, obj, ev)));
+
+  pods.addEventHandler(
+    handler<PodLike>((pod, ev, old) => {
+      addAll(rsQueue, rsController.podChanged(pod, ev, old));
+      addAll(deployQueue, deployController.podChanged(pod));
+      // A pod landing on (or still on) an unreachable node needs the eviction clock.
+      const nodeName = pod.spec?.nodeName;
+      if (nodeName && ev !== "delete") {
+        const node = nodes.lister.get(undefined, nodeName);
+        const ready = node?.status?.conditions?.find((c) => c.type === "Ready")?.status;
+        if (ready && ready !== "True") nodeQueue.add(nodeName);
+      }
+    }),
+  );
+  pods.addEventHandler(gcHandler<PodLike>(R.pods));
+  replicaSets.addEventHandler(
+    handler<ReplicaSetLike>((rs, _ev, old) => {
+      rsQueue.add(keyOf(rs));
+      addAll(deployQueue, deployController.replicaSetChanged(rs, old));
+    }),
+  );
+  replicaSets.addEventHandler(gcHandler<ReplicaSetLike>(R.replicasets));
+  deployments.addEventHandler(handler<DeploymentLike>((d) => deployQueue.add(keyOf(d))));
+  deployments.addEventHandler(gcHandler<DeploymentLike>(R.deployments));
+  nodes.addEventHandler(handler<NodeLike>((n) => nodeQueue.add(n.metadata.name!)));
+  leases.addEventHandler(
+    handler<LeaseLike>((l) => {
+      if (l.metadata.namespace === LEASE_NAMESPACE) nodeQueue.add(l.metadata.name!);
+    }),
+  );
+
+  const workers = opts.workers ?? 4;
+  const onError = opts.onError;
+  const runner = (r: Reconciler, q: WorkQueue) =>
+    new ControllerRunner(r, q, { workers, onError: onError ? (key, e) => onError(r.name, key, e) : undefined });
+  const runners = [runner(rsController, rsQueue), runner(deployController, deployQueue), runner(gc, gcQueue), runner(nodeController, nodeQueue)];
+
+  await informers.startAll();
+  for (const r of runners) r.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    replicaSets: rsController,
+    deployments: deployController,
+    garbageCollector: gc,
+    nodeLifecycle: nodeController,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(runners.map((r) => r.stop()));
+        await Promise.all(recorders.map((r) => r.flush()));
+      })();
+      return stopping;
+    },
+  };
+}
