@@ -9,6 +9,7 @@ import { EventRecorder } from "../client/events.js";
 import type { InformerFactory } from "../client/informer.js";
 import { keyOf, type EventHandler } from "../client/lister.js";
 import { WorkQueue } from "../client/workqueue.js";
+import { registerEndpointsController } from "./endpoints.js";
 import type { Clock } from "../util/clock.js";
 import { DeploymentController, type DeploymentLike } from "./deployment.js";
 import { BY_UID, GarbageCollector, uidIndex } from "./garbage-collector.js";
@@ -147,7 +148,15 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   const onError = opts.onError;
   const runner = (r: Reconciler, q: WorkQueue) =>
     new ControllerRunner(r, q, { workers, onError: onError ? (key, e) => onError(r.name, key, e) : undefined });
-  const runners = [runner(rsController, rsQueue), runner(deployController, deployQueue), runner(gc, gcQueue), runner(nodeController, nodeQueue)];
+  const endpointsQueue = queue("endpoints");
+  const endpoints = registerEndpointsController(informers, client, (k) => endpointsQueue.add(k));
+  const runners = [
+    runner(rsController, rsQueue),
+    runner(deployController, deployQueue),
+    runner(gc, gcQueue),
+    runner(nodeController, nodeQueue),
+    runner(endpoints, endpointsQueue),
+  ];
 
   await informers.startAll();
   for (const r of runners) r.start();
