@@ -29,3 +29,15 @@ describe("node IPAM", () => {
     await store.close();
   });
 });
+
+describe("node IPAM under concurrency", () => {
+  it("never gives two nodes created at the same time the same range", async () => {
+    const store = await openStore("memory");
+    const registry = new Registry(store);
+    const nodes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => registry.create(R.nodes, undefined, { apiVersion: "v1", kind: "Node", metadata: { name: `c${i}` } }, newContext())),
+    );
+    expect(new Set(nodes.map((n) => (n.spec as { podCIDR: string }).podCIDR)).size).toBe(30);
+    await store.close();
+  });
+});

@@ -489,10 +489,11 @@ export class Registry {
 
   /**
    * Serialise writes of kinds whose admission allocates from shared pools
-   * (service IPs and node ports): the check and the write must not interleave.
+   * (service IPs, node ports, node pod CIDRs): the check and the write must not
+   * interleave.
    */
   private exclusiveFor<T>(info: ResourceInfo, fn: () => Promise<T>): Promise<T> {
-    if (info.kind !== "Service") return fn();
+    if (info.kind !== "Service" && info.kind !== "Node") return fn();
     const run = this.allocationChain.then(fn, fn);
     this.allocationChain = run.then(
       () => undefined,

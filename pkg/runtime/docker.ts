@@ -474,6 +474,12 @@ export class DockerRuntime implements ContainerRuntime {
     return this.events$.subscribe(onEvent);
   }
 
+  /** The engine's version ("20.10.24+dfsg1"), for the node's containerRuntimeVersion. */
+  async version(): Promise<string> {
+    const v = (await this.docker.version()) as { Version?: string };
+    return v.Version ?? "unknown";
+  }
+
   async ping(): Promise<boolean> {
     try {
       // dockerode accepts an abortSignal here, but its typings do not say so
