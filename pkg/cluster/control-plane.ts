@@ -7,6 +7,7 @@ import type { Store } from "../store/store.js";
 import { Registry } from "../apiserver/registry.js";
 import { buildApiServer } from "../apiserver/server.js";
 import { StaticTokenAuthenticator } from "../apiserver/auth.js";
+import type { PodLogResolver } from "../apiserver/pod-logs.js";
 import { buildKubeconfig, kubeconfigYaml } from "../client/kubeconfig.js";
 import { ensureAdminToken, ensurePki, loadTokens, statePaths, writeFileAtomic, type StatePaths } from "./state-dir.js";
 
@@ -20,6 +21,8 @@ export interface ControlPlaneOptions {
   logger?: boolean;
   /** Extra names/IPs for the serving certificate (multi-host setups). */
   extraHosts?: string[];
+  /** Finds the agent serving a node's logs (pods/log). */
+  podLogs?: PodLogResolver;
 }
 
 export interface ControlPlane {
@@ -57,6 +60,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       tls: pki.serving,
       logger: opts.logger,
       advertiseAddress: `${host}:${opts.port ?? 6443}`,
+      podLogs: opts.podLogs,
     });
     await app.listen({ host, port: opts.port ?? 6443 });
   } catch (e) {

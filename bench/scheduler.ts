@@ -1,0 +1,174 @@
+// bench:scheduler — place pods onto fake nodes with mixed requests.
+//
+//   node dist/bench/scheduler.js          1,000 pods onto 100 nodes
+//   node dist/bench/scheduler.js --full   10,000 pods onto 1,000 nodes (issue 3)
+//   [--pods N] [--nodes N] [--no-events] [--cycle-only]
+//
+// Two measurements:
+// - cycle: scheduleOne + assume over an in-memory snapshot, no I/O — the
+//   scheduler's own cost per pod (target ≥ 5,000 pods/s at full size);
+// - end to end: an in-process registry on the sqlite store in a temp dir,
+//   informers, the Scheduler with its event recorder; the clock runs from
+//   the first pod create until the last bind is written (target ≥ 1,000 pods/s).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { R } from "../pkg/api/kinds.js";
+import { Registry } from "../pkg/apiserver/registry.js";
+import { EventRecorder } from "../pkg/client/events.js";
+import { InProcessClient } from "../pkg/client/in-process.js";
+import { InformerFactory } from "../pkg/client/informer.js";
+import { buildSnapshot } from "../pkg/scheduler/cache.js";
+import { makeNode, makePod } from "../pkg/scheduler/fixtures.js";
+import type { Node, Pod } from "../pkg/scheduler/framework.js";
+import { scheduleOne } from "../pkg/scheduler/schedule-one.js";
+import { Scheduler } from "../pkg/scheduler/scheduler.js";
+import { openStore } from "../pkg/store/index.js";
+import { argInt, hasFlag, printTable, writeResult } from "./lib.js";
+
+const full = hasFlag("--full");
+const podCount = argInt("--pods", full ? 10_000 : 1_000);
+const nodeCount = argInt("--nodes", full ? 1_000 : 100);
+const withEvents = !hasFlag("--no-events");
+/** Profiling aid: skip the end-to-end part. */
+const cycleOnly = hasFlag("--cycle-only");
+
+const CPU = ["100m", "250m", "500m", "1"];
+const MEM = ["128Mi", "256Mi", "512Mi", "1Gi"];
+const ZONES = ["zone-a", "zone-b", "zone-c"];
+
+/** Three node sizes, three zones, every 20th node tainted for GPUs. */
+function fakeNode(i: number): Node {
+  const size = i % 3;
+  return makeNode(`node-${String(i).padStart(5, "0")}`, {
+    cpu: ["16", "32", "64"][size],
+    memory: ["32Gi", "64Gi", "128Gi"][size],
+    pods: 110,
+    labels: { "topology.kubernetes.io/zone": ZONES[i % 3], ...(i % 20 === 0 ? { gpu: "true" } : {}) },
+    taints: i % 20 === 0 ? [{ key: "gpu", value: "true", effect: "NoSchedule" }] : undefined,
+  });
+}
+
+/** Mixed requests: 10% request nothing, 10% pin a zone, 2% want a GPU node; replicas of 50 owners. */
+function fakePod(i: number): Pod {
+  const none = i % 10 === 9;
+  return makePod(`pod-${i}`, {
+    cpu: none ? undefined : CPU[i % CPU.length],
+    memory: none ? undefined : MEM[(i >> 2) % MEM.length],
+    nodeSelector: i % 10 === 3 ? { "topology.kubernetes.io/zone": ZONES[i % 3] } : i % 50 === 7 ? { gpu: "true" } : undefined,
+    tolerations: i % 50 === 7 ? [{ key: "gpu", operator: "Exists", effect: "NoSchedule" }] : undefined,
+    ownerUid: `rs-${i % 50}`,
+  });
+}
+
+function cycleBench(): { podsPerSec: number; seconds: number; cpuSeconds: number; podsPerCpuSec: number; unschedulable: number } {
+  const nodes = Array.from({ length: nodeCount }, (_, i) => fakeNode(i));
+  const pods = Array.from({ length: podCount }, (_, i) => fakePod(i));
+  // Warm-up on a throw-away snapshot so the JIT has compiled the hot paths.
+  const warm = buildSnapshot(nodes);
+  for (let i = 0; i < Math.min(500, podCount); i++) {
+    const r = scheduleOne(pods[i], warm, { startIndex: i });
+    if (r.node) warm.assumePod(pods[i], r.node);
+  }
+  const snap = buildSnapshot(nodes);
+  let start = 0;
+  let unschedulable = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const pod of pods) {
+    const r = scheduleOne(pod, snap, { startIndex: start });
+    start = (start + r.evaluatedNodes) % nodeCount;
+    if (r.node) snap.assumePod(pod, r.node);
+    else unschedulable++;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  // CPU time as well: on a busy machine wall time also counts other processes' turns.
+  const used = process.cpuUsage(cpu0);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  return { podsPerSec: podCount / seconds, seconds, cpuSeconds, podsPerCpuSec: podCount / cpuSeconds, unschedulable };
+}
+
+async function endToEndBench(): Promise<{ podsPerSec: number; seconds: number; cpuSeconds: number; createSeconds: number; bound: number; overcommitted: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "skiff-bench-scheduler-"));
+  const store = await openStore(`sqlite:${join(dir, "skiff.db")}`);
+  try {
+    const registry = new Registry(store);
+    await registry.bootstrap();
+    const client = new InProcessClient(registry);
+    for (let i = 0; i < nodeCount; i++) await client.create(R.nodes, undefined, fakeNode(i));
+    const informers = new InformerFactory(client);
+    const recorder = withEvents ? new EventRecorder(client, "default-scheduler") : undefined;
+    const scheduler = new Scheduler({ client, informers, recorder });
+    await scheduler.start();
+
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < podCount; i++) {
+      const pod = fakePod(i);
+      delete pod.metadata.uid;
+      await client.create(R.pods, "default", pod);
+    }
+    const createSeconds = (performance.now() - t0) / 1000;
+    while (scheduler.stats().bound < podCount) {
+      await new Promise((r) => setTimeout(r, 2));
+      if (performance.now() - t0 > 600_000) throw new Error(`only ${scheduler.stats().bound}/${podCount} bound after 10 minutes`);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const used = process.cpuUsage(cpu0);
+    const cpuSeconds = (used.user + used.system) / 1e6;
+
+    // Check the result through the API, not the scheduler's own cache.
+    const list = await client.list<Pod>(R.pods, "default");
+    const perNode = new Map<string, number>();
+    for (const p of list.items) if (p.spec?.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
+    const bound = [...perNode.values()].reduce((a, b) => a + b, 0);
+    const overcommitted = [...perNode.values()].filter((n) => n > 110).length;
+
+    await scheduler.stop();
+    await recorder?.flush();
+    informers.stopAll();
+    return { podsPerSec: podCount / seconds, seconds, cpuSeconds, createSeconds, bound, overcommitted };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`scheduler benchmark: ${podCount} pods onto ${nodeCount} nodes${withEvents ? "" : " (no events)"}`);
+  const cycle = cycleBench();
+  if (cycleOnly) {
+    console.log(`cycle: ${Math.round(cycle.podsPerSec)} pods/s (${cycle.seconds.toFixed(2)} s wall, ${cycle.cpuSeconds.toFixed(2)} s cpu = ${Math.round(cycle.podsPerCpuSec)} pods/cpu-s; ${cycle.unschedulable} unschedulable)`);
+    return;
+  }
+  const e2e = await endToEndBench();
+  const rssMiB = process.memoryUsage().rss / 2 ** 20;
+  printTable(`scheduler: ${podCount} pods onto ${nodeCount} nodes`, [
+    ["measurement", "result", "target (full size)"],
+    ["scheduling cycle alone (scheduleOne + assume)", `${Math.round(cycle.podsPerSec)} pods/s (${cycle.seconds.toFixed(2)} s)`, "≥ 5,000 pods/s"],
+    ["  per CPU second (ignores other processes)", `${Math.round(cycle.podsPerCpuSec)} pods/s`, ""],
+    ["end to end (create pods → all bound, sqlite)", `${Math.round(e2e.podsPerSec)} pods/s (${e2e.seconds.toFixed(2)} s)`, "≥ 1,000 pods/s"],
+    ["  of which creating the pods", `${e2e.createSeconds.toFixed(2)} s`, ""],
+    ["  per CPU second (ignores other processes)", `${Math.round(podCount / e2e.cpuSeconds)} pods/s`, ""],
+    ["pods bound (checked through the API)", `${e2e.bound}/${podCount}`, ""],
+    ["process RSS after the run", `${Math.round(rssMiB)} MiB`, ""],
+  ]);
+  writeResult("scheduler", {
+    pods: podCount,
+    nodes: nodeCount,
+    events: withEvents,
+    cycle: { podsPerSec: Math.round(cycle.podsPerSec), seconds: round(cycle.seconds), podsPerCpuSec: Math.round(cycle.podsPerCpuSec), unschedulable: cycle.unschedulable },
+    endToEnd: { podsPerSec: Math.round(e2e.podsPerSec), seconds: round(e2e.seconds), podsPerCpuSec: Math.round(podCount / e2e.cpuSeconds), createSeconds: round(e2e.createSeconds), bound: e2e.bound, overcommittedNodes: e2e.overcommitted },
+    rssMiB: Math.round(rssMiB),
+  });
+  if (e2e.bound !== podCount || e2e.overcommitted > 0) process.exitCode = 1;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

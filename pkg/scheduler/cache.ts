@@ -1,0 +1,154 @@
+// The scheduler's view of the cluster: every node with the pods bound (or
+// assumed) to it. Assume-then-bind: as soon as a pod is placed, the cache
+// counts it on its node, before the binding is written, so the next cycle
+// already sees the capacity as taken; a failed bind forgets it again.
+//
+// JavaScript runs one cycle at a time, so the cache itself serves as the
+// Snapshot: nothing can change it while scheduleOne runs.
+import type { Node, Pod, Snapshot } from "./framework.js";
+import { NodeInfo } from "./node-info.js";
+import { podInfoOf, type PodInfo } from "./pod-info.js";
+
+interface PodState {
+  node: string;
+  info: PodInfo;
+  /** Placed by this scheduler, binding not yet seen through the informer. */
+  assumed: boolean;
+}
+
+/** Finished pods hold no resources. */
+export function isTerminal(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === "Succeeded" || phase === "Failed";
+}
+
+export class SchedulerCache implements Snapshot {
+  private readonly infos = new Map<string, NodeInfo>();
+  private readonly podStates = new Map<string, PodState>();
+  /** Nodes with a Node object, sorted by name; rebuilt lazily after nodes come or go. */
+  private list: NodeInfo[] | undefined;
+
+  // --- Snapshot ---------------------------------------------------------------
+
+  nodes(): readonly NodeInfo[] {
+    if (!this.list) {
+      this.list = [...this.infos.values()].filter((ni) => ni.node !== undefined);
+      this.list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
+    return this.list;
+  }
+
+  get(name: string): NodeInfo | undefined {
+    const ni = this.infos.get(name);
+    return ni?.node ? ni : undefined;
+  }
+
+  // --- nodes ------------------------------------------------------------------
+
+  /** Add or replace a node; the pods already counted on it stay. Idempotent. */
+  setNode(node: Node): void {
+    const name = String(node.metadata.name);
+    const ni = this.infos.get(name);
+    if (ni) {
+      if (!ni.node) this.list = undefined;
+      ni.setNode(node);
+    } else {
+      this.infos.set(name, new NodeInfo(name, node));
+      this.list = undefined;
+    }
+  }
+
+  /**
+   * The node leaves the snapshot; its pods stay counted under its name (they
+   * are still bound there) until they are deleted, so a node that comes back
+   * is not seen as empty.
+   */
+  removeNode(name: string): void {
+    const ni = this.infos.get(name);
+    if (!ni) return;
+    this.list = undefined;
+    if (ni.pods.size === 0) this.infos.delete(name);
+    else ni.node = undefined;
+  }
+
+  // --- pods -------------------------------------------------------------------
+
+  /**
+   * A bound pod seen through the informer (add or update). Confirms an
+   * assumption, moves the pod if it was bound elsewhere than assumed, and
+   * drops it when it has finished. Idempotent.
+   */
+  setPod(pod: Pod): void {
+    const nodeName = pod.spec?.nodeName;
+    const info = podInfoOf(pod);
+    if (!nodeName || isTerminal(pod)) {
+      this.removePod(info.key);
+      return;
+    }
+    const prev = this.podStates.get(info.key);
+    if (prev && prev.node !== nodeName) this.detach(prev);
+    this.nodeInfo(nodeName).addPod(info);
+    this.podStates.set(info.key, { node: nodeName, info, assumed: false });
+  }
+
+  /** The pod is gone (deleted, or its binding is no longer wanted). Idempotent. */
+  removePod(key: string): void {
+    const prev = this.podStates.get(key);
+    if (!prev) return;
+    this.detach(prev);
+    this.podStates.delete(key);
+  }
+
+  /** Count a pod on a node before its binding is written. */
+  assumePod(pod: Pod, nodeName: string): void {
+    const info = podInfoOf(pod);
+    const prev = this.podStates.get(info.key);
+    if (prev) this.detach(prev);
+    this.nodeInfo(nodeName).addPod(info);
+    this.podStates.set(info.key, { node: nodeName, info, assumed: true });
+  }
+
+  /**
+   * The bind failed: undo the assumption. A no-op when the informer has
+   * meanwhile reported the pod bound (by us or by someone else), because then
+   * the cache already holds the truth.
+   */
+  forgetPod(key: string): void {
+    const prev = this.podStates.get(key);
+    if (prev?.assumed) this.removePod(key);
+  }
+
+  isAssumed(key: string): boolean {
+    return this.podStates.get(key)?.assumed === true;
+  }
+
+  /** The node a pod is counted on, if any. */
+  nodeOf(key: string): string | undefined {
+    return this.podStates.get(key)?.node;
+  }
+
+  get podCount(): number {
+    return this.podStates.size;
+  }
+
+  private nodeInfo(name: string): NodeInfo {
+    let ni = this.infos.get(name);
+    if (!ni) this.infos.set(name, (ni = new NodeInfo(name)));
+    return ni;
+  }
+
+  private detach(st: PodState): void {
+    const ni = this.infos.get(st.node);
+    if (!ni) return;
+    ni.removePod(st.info.key);
+    if (!ni.node && ni.pods.size === 0) this.infos.delete(st.node);
+  }
+}
+
+/** A cache filled from plain lists: for tests, benchmarks and one-off scheduleOne calls. */
+export function buildSnapshot(nodes: readonly Node[], pods: readonly Pod[] = []): SchedulerCache {
+  const cache = new SchedulerCache();
+  for (const n of nodes) cache.setNode(n);
+  for (const p of pods) if (p.spec?.nodeName) cache.setPod(p);
+  return cache;
+}

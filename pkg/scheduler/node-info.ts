@@ -1,0 +1,111 @@
+// A node plus the running totals of the pods on it (assumed ones included),
+// kept up to date incrementally so that every Filter and Score is a few number
+// comparisons (kube-scheduler's framework.NodeInfo).
+import type { V1Taint } from "@kubernetes/client-node";
+import type { Node } from "./framework.js";
+import { bytes, milliCpu, type HostPort, type PodInfo, type Resources } from "./pod-info.js";
+
+export interface Allocatable extends Resources {
+  /** How many pods the node takes. A node that does not say takes none, as in Kubernetes. */
+  pods: number;
+}
+
+export type ReadyState = "True" | "False" | "Unknown";
+
+export class NodeInfo {
+  /** undefined while pods name a node the scheduler has not seen (or no longer sees). */
+  node: Node | undefined;
+  allocatable: Allocatable = { milliCpu: 0, memory: 0, pods: 0 };
+  /** Sum of the pods' requests. */
+  readonly requested: Resources = { milliCpu: 0, memory: 0 };
+  /** Sum of the pods' non-zero requests (scoring only). */
+  readonly nonZeroRequested: Resources = { milliCpu: 0, memory: 0 };
+  /** Pods on the node by key, assumed ones included. */
+  readonly pods = new Map<string, PodInfo>();
+  /** "TCP/8080" → host IP → how many pods use it. */
+  readonly usedPorts = new Map<string, Map<string, number>>();
+  /** Controller uid → how many of its pods are on this node (for spreading). */
+  readonly ownerCounts = new Map<string, number>();
+
+  // Derived from the Node object once per update, so filters do not rescan it.
+  labels: Record<string, string> = {};
+  taints: V1Taint[] = [];
+  unschedulable = false;
+  /** The Ready condition's status; a node that does not report one is "False" (not ready). */
+  ready: ReadyState = "False";
+
+  constructor(
+    readonly name: string,
+    node?: Node,
+  ) {
+    if (node) this.setNode(node);
+  }
+
+  /** pods.size, kept as a plain field: NodeResourcesFit reads it for every node of every cycle. */
+  podCount = 0;
+
+  setNode(node: Node): void {
+    this.node = node;
+    const status = node.status ?? {};
+    const alloc = status.allocatable ?? status.capacity ?? {};
+    this.allocatable = { milliCpu: milliCpu(alloc.cpu), memory: bytes(alloc.memory), pods: bytes(alloc.pods) };
+    this.labels = node.metadata.labels ?? {};
+    this.taints = node.spec?.taints ?? [];
+    this.unschedulable = node.spec?.unschedulable === true;
+    const ready = status.conditions?.find((c) => c.type === "Ready")?.status;
+    this.ready = ready === "True" ? "True" : ready === "Unknown" ? "Unknown" : "False";
+  }
+
+  addPod(p: PodInfo): void {
+    if (this.pods.has(p.key)) this.removePod(p.key);
+    this.pods.set(p.key, p);
+    this.podCount = this.pods.size;
+    this.apply(p, 1);
+  }
+
+  /** Returns the removed PodInfo, or undefined when the pod was not here. */
+  removePod(key: string): PodInfo | undefined {
+    const p = this.pods.get(key);
+    if (!p) return undefined;
+    this.pods.delete(key);
+    this.podCount = this.pods.size;
+    this.apply(p, -1);
+    return p;
+  }
+
+  private apply(p: PodInfo, sign: 1 | -1): void {
+    this.requested.milliCpu += sign * p.requests.milliCpu;
+    this.requested.memory += sign * p.requests.memory;
+    this.nonZeroRequested.milliCpu += sign * p.nonZero.milliCpu;
+    this.nonZeroRequested.memory += sign * p.nonZero.memory;
+    for (const hp of p.hostPorts) {
+      const k = portKey(hp);
+      let byIp = this.usedPorts.get(k);
+      if (!byIp) this.usedPorts.set(k, (byIp = new Map()));
+      const n = (byIp.get(hp.ip) ?? 0) + sign;
+      if (n > 0) byIp.set(hp.ip, n);
+      else byIp.delete(hp.ip);
+      if (byIp.size === 0) this.usedPorts.delete(k);
+    }
+    if (p.ownerUid) {
+      const n = (this.ownerCounts.get(p.ownerUid) ?? 0) + sign;
+      if (n > 0) this.ownerCounts.set(p.ownerUid, n);
+      else this.ownerCounts.delete(p.ownerUid);
+    }
+  }
+
+  /**
+   * Whether a host port is taken: same protocol and port, and the same IP or
+   * either side on 0.0.0.0 (which binds every address).
+   */
+  portInUse(hp: HostPort): boolean {
+    const byIp = this.usedPorts.get(portKey(hp));
+    if (!byIp) return false;
+    if (hp.ip === "0.0.0.0") return byIp.size > 0;
+    return byIp.has(hp.ip) || byIp.has("0.0.0.0");
+  }
+}
+
+function portKey(hp: HostPort): string {
+  return `${hp.protocol}/${hp.port}`;
+}

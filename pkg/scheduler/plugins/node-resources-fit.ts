@@ -1,0 +1,34 @@
+// NodeResourcesFit: the pod's requests must fit in what the node has left
+// (allocatable − requests of the pods already there, assumed ones included).
+// Like Kubernetes, a resource the pod does not request is not checked, so a
+// best-effort pod still fits on an overcommitted node, but the pod count is
+// always checked. The requests come from CycleState.podInfo, computed once per pod.
+import { SUCCESS, type FilterPlugin, type Status } from "../framework.js";
+
+const NAME = "NodeResourcesFit";
+export const INSUFFICIENT_CPU = "Insufficient cpu";
+export const INSUFFICIENT_MEMORY = "Insufficient memory";
+export const TOO_MANY_PODS = "Too many pods";
+
+// Every combination of reasons, built once: a full cluster rejects on most nodes.
+const REJECTIONS: Status[] = [];
+for (let bits = 0; bits < 8; bits++) {
+  const reasons: string[] = [];
+  if (bits & 1) reasons.push(TOO_MANY_PODS);
+  if (bits & 2) reasons.push(INSUFFICIENT_CPU);
+  if (bits & 4) reasons.push(INSUFFICIENT_MEMORY);
+  REJECTIONS.push(Object.freeze({ code: "Unschedulable" as const, reasons: Object.freeze(reasons) as string[], plugin: NAME }));
+}
+
+export const nodeResourcesFit = {
+  name: NAME,
+  filter(state, _pod, node) {
+    const req = state.podInfo.requests;
+    const alloc = node.allocatable;
+    let bits = 0;
+    if (node.podCount + 1 > alloc.pods) bits |= 1;
+    if (req.milliCpu > 0 && req.milliCpu > alloc.milliCpu - node.requested.milliCpu) bits |= 2;
+    if (req.memory > 0 && req.memory > alloc.memory - node.requested.memory) bits |= 4;
+    return bits === 0 ? SUCCESS : REJECTIONS[bits];
+  },
+} satisfies FilterPlugin;

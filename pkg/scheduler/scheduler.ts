@@ -1,0 +1,333 @@
+// The scheduler process: informers feed a cache of nodes and bound pods and a
+// queue of pending pods; one loop pops a pod, runs scheduleOne over the cache,
+// assumes the result (the cache counts the pod at once) and binds it in the
+// background, so many binds are in flight while the next pods are placed.
+//
+// Unschedulable pods are not polled: they wait in the queue for a cluster
+// event that could help them (see queue.ts and the handlers below).
+import { isApiError } from "../api/errors.js";
+import { R } from "../api/kinds.js";
+import type { Client } from "../client/client.js";
+import type { EventRecorder } from "../client/events.js";
+import type { InformerFactory } from "../client/informer.js";
+import { keyOf } from "../client/lister.js";
+import { realClock, type Clock } from "../util/clock.js";
+import { SchedulerCache, isTerminal } from "./cache.js";
+import type { Node, Pod, PodCondition, Profile } from "./framework.js";
+import { podInfoOf } from "./pod-info.js";
+import { SchedulingQueue, type ClusterEvent, type QueueStats, type QueuedPod } from "./queue.js";
+import { scheduleOne, type ScheduleResult } from "./schedule-one.js";
+
+export const DEFAULT_SCHEDULER_NAME = "default-scheduler";
+
+export interface SchedulerOptions {
+  client: Client;
+  informers: InformerFactory;
+  recorder?: EventRecorder;
+  clock?: Clock;
+  /** Plugins and their order; default: defaultProfile(). */
+  plugins?: Profile;
+  /**
+   * Bindings in flight at once (default 64). A JavaScript scheduling cycle is
+   * synchronous, so this is where the concurrency is.
+   */
+  parallelism?: number;
+  /** See ScheduleOptions; 0/unset = adaptive like kube-scheduler. */
+  percentageOfNodesToScore?: number;
+  /** Only pods with this spec.schedulerName (or none) are ours. */
+  schedulerName?: string;
+  /** Safety net: retry a pod left unschedulable this long even without an event. Default 60 s. */
+  unschedulableFlushMs?: number;
+  podInitialBackoffMs?: number;
+  podMaxBackoffMs?: number;
+  onError?: (e: Error) => void;
+}
+
+const FIT_PLUGINS: ClusterEvent["helps"] = new Set(["NodeResourcesFit", "NodePorts"]);
+/** Yield to the event loop after this much uninterrupted scheduling, so watch events and binds progress. */
+const TIME_SLICE_MS = 5;
+
+export class Scheduler {
+  readonly cache = new SchedulerCache();
+  private readonly queue: SchedulingQueue;
+  private readonly client: Client;
+  private readonly clock: Clock;
+  private readonly name: string;
+  private readonly parallelism: number;
+  private readonly onError: (e: Error) => void;
+  private readonly binds = new Set<Promise<void>>();
+  private readonly patches = new Set<Promise<void>>();
+  private startPromise: Promise<void> | undefined;
+  private loop: Promise<void> | undefined;
+  private stopped = false;
+  private nextStartIndex = 0;
+  /** Pods bound by this scheduler (for tests and benchmarks). */
+  bound = 0;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.client = opts.client;
+    this.clock = opts.clock ?? realClock;
+    this.name = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    this.parallelism = Math.max(1, opts.parallelism ?? 64);
+    this.onError = opts.onError ?? ((e) => console.error(`scheduler: ${e.message}`));
+    this.queue = new SchedulingQueue({
+      clock: this.clock,
+      initialBackoffMs: opts.podInitialBackoffMs,
+      maxBackoffMs: opts.podMaxBackoffMs,
+      unschedulableFlushMs: opts.unschedulableFlushMs,
+    });
+  }
+
+  /** Subscribe to pods and nodes, wait for the informers to sync, start the loop. Idempotent. */
+  start(): Promise<void> {
+    this.startPromise ??= this.doStart();
+    return this.startPromise;
+  }
+
+  /** Stop scheduling and wait for the binds and status writes in flight. Idempotent. The informers belong to the caller. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.close();
+    await this.loop;
+    while (this.binds.size > 0 || this.patches.size > 0) await Promise.allSettled([...this.binds, ...this.patches]);
+  }
+
+  stats(): QueueStats & { bound: number; bindsInFlight: number } {
+    return { ...this.queue.stats(), bound: this.bound, bindsInFlight: this.binds.size };
+  }
+
+  private async doStart(): Promise<void> {
+    const pods = this.opts.informers.for<Pod>(R.pods);
+    const nodes = this.opts.informers.for<Node>(R.nodes);
+    // Nodes first: a late subscriber is replayed the cache, and pods should
+    // find their nodes already there.
+    nodes.addEventHandler({
+      add: (n) => this.onNodeAdd(n),
+      update: (o, n) => this.onNodeUpdate(o, n),
+      delete: (n) => this.cache.removeNode(String(n.metadata.name)),
+    });
+    pods.addEventHandler({
+      add: (p) => this.onPodAdd(p),
+      update: (o, p) => this.onPodUpdate(o, p),
+      delete: (p) => this.onPodDelete(p),
+    });
+    await this.opts.informers.startAll();
+    if (this.stopped) return;
+    this.loop = this.run();
+  }
+
+  // --- informer handlers ----------------------------------------------------------
+
+  private isOurs(pod: Pod): boolean {
+    return (pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME) === this.name && !pod.metadata.deletionTimestamp && !isTerminal(pod);
+  }
+
+  private onPodAdd(pod: Pod): void {
+    if (this.stopped) return;
+    if (pod.spec?.nodeName) {
+      this.queue.delete(keyOf(pod));
+      this.cache.setPod(pod);
+    } else if (this.isOurs(pod)) this.queue.add(pod);
+  }
+
+  private onPodUpdate(old: Pod, pod: Pod): void {
+    if (this.stopped) return;
+    const key = keyOf(pod);
+    if (!pod.spec?.nodeName) {
+      if (this.isOurs(pod)) this.queue.update(pod);
+      else this.queue.delete(key);
+      return;
+    }
+    // Bound: by us (this confirms the assumption) or by someone else.
+    this.queue.delete(key);
+    const wasCounted = !!old.spec?.nodeName && !isTerminal(old);
+    this.cache.setPod(pod);
+    if (wasCounted && isTerminal(pod)) this.move("AssignedPodFinished", FIT_PLUGINS);
+    else if (wasCounted && shrank(old, pod)) this.move("AssignedPodResized", FIT_PLUGINS);
+  }
+
+  private onPodDelete(pod: Pod): void {
+    if (this.stopped) return;
+    const key = keyOf(pod);
+    this.queue.delete(key);
+    if (this.cache.nodeOf(key) !== undefined) {
+      this.cache.removePod(key);
+      this.move("AssignedPodDelete", FIT_PLUGINS);
+    }
+  }
+
+  private onNodeAdd(node: Node): void {
+    if (this.stopped) return;
+    this.cache.setNode(node);
+    this.move("NodeAdd", "all");
+  }
+
+  private onNodeUpdate(old: Node, node: Node): void {
+    if (this.stopped) return;
+    this.cache.setNode(node);
+    const helps = nodeChangeHelps(old, node);
+    if (helps.size > 0) this.move("NodeUpdate", helps);
+  }
+
+  private move(label: string, helps: ClusterEvent["helps"]): void {
+    this.queue.moveOnEvent({ label, helps });
+  }
+
+  // --- the scheduling loop --------------------------------------------------------
+
+  private async run(): Promise<void> {
+    let sliceStart = performance.now();
+    for (;;) {
+      const q = this.queue.tryPop() ?? (await this.queue.pop());
+      if (!q || this.stopped) return;
+      this.scheduleQueued(q);
+      if (this.binds.size >= this.parallelism) await Promise.race(this.binds);
+      if (performance.now() - sliceStart > TIME_SLICE_MS) {
+        await new Promise((r) => setImmediate(r));
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  private scheduleQueued(q: QueuedPod): void {
+    const pod = q.pod;
+    // Bound or deleted since it was queued, or its bind is still in flight.
+    if (pod.spec?.nodeName || !this.isOurs(pod) || this.cache.isAssumed(q.key)) {
+      this.queue.done(q.key);
+      return;
+    }
+    let res: ScheduleResult;
+    try {
+      res = scheduleOne(pod, this.cache, {
+        profile: this.opts.plugins,
+        percentageOfNodesToScore: this.opts.percentageOfNodesToScore,
+        startIndex: this.nextStartIndex,
+      });
+    } catch (e) {
+      // A plugin threw: that is a bug, not a verdict on the pod; retry later.
+      this.onError(e instanceof Error ? e : new Error(String(e)));
+      this.queue.addBackoff(q);
+      return;
+    }
+    const n = this.cache.nodes().length;
+    if (n > 0) this.nextStartIndex = (this.nextStartIndex + res.evaluatedNodes) % n;
+
+    if (!res.node) {
+      if (res.status.code === "Error") {
+        const msg = res.status.reasons.join(", ");
+        this.onError(new Error(`scheduling ${q.key}: ${res.status.plugin ?? ""}: ${msg}`));
+        this.opts.recorder?.event(pod, "Warning", "FailedScheduling", msg);
+        this.queue.addBackoff(q);
+        return;
+      }
+      this.unschedulable(q, res);
+      return;
+    }
+    this.cache.assumePod(pod, res.node);
+    const p = this.bind(q, pod, res.node);
+    this.binds.add(p);
+    void p.finally(() => this.binds.delete(p));
+  }
+
+  private unschedulable(q: QueuedPod, res: ScheduleResult): void {
+    const rejectedBy = new Set<string>();
+    for (const s of res.diagnosis.values()) if (s.plugin) rejectedBy.add(s.plugin);
+    const message = res.status.reasons[0] ?? "pod does not fit on any node";
+    this.opts.recorder?.event(q.pod, "Warning", "FailedScheduling", message);
+    this.queue.addUnschedulable(q, rejectedBy);
+    this.setPodScheduledFalse(q.pod, message);
+  }
+
+  /**
+   * PodScheduled=False/Unschedulable with the reason, for `describe` and
+   * `get pods`, written only when it changes. The patch carries the pod's
+   * resourceVersion as a precondition, so it can never overwrite the
+   * PodScheduled=True of a binding that happened meanwhile.
+   */
+  private setPodScheduledFalse(pod: Pod, message: string): void {
+    const conditions = pod.status?.conditions ?? [];
+    const current = conditions.find((c) => c.type === "PodScheduled");
+    if (current && current.status === "False" && current.reason === "Unschedulable" && current.message === message) return;
+    const now = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const next: PodCondition = {
+      type: "PodScheduled",
+      status: "False",
+      reason: "Unschedulable",
+      message,
+      lastProbeTime: null,
+      lastTransitionTime: current?.status === "False" && current.lastTransitionTime ? current.lastTransitionTime : now,
+    };
+    const body = {
+      metadata: { resourceVersion: pod.metadata.resourceVersion },
+      // A merge patch replaces the whole list, so keep the other conditions.
+      status: { conditions: [...conditions.filter((c) => c.type !== "PodScheduled"), next] },
+    };
+    const p = this.client
+      .patch(R.pods, pod.metadata.namespace, String(pod.metadata.name), "merge", body, { subresource: "status" })
+      .then(
+        () => undefined,
+        (e: unknown) => {
+          // Conflict: the pod changed (maybe bound) since we looked — its next attempt writes again if needed.
+          if (isApiError(e, "Conflict") || isApiError(e, "NotFound")) return;
+          this.onError(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    this.patches.add(p);
+    void p.finally(() => this.patches.delete(p));
+  }
+
+  private async bind(q: QueuedPod, pod: Pod, node: string): Promise<void> {
+    const ns = String(pod.metadata.namespace);
+    const name = String(pod.metadata.name);
+    try {
+      await this.client.bindPod(ns, name, node, { uid: pod.metadata.uid });
+      this.bound++;
+      this.queue.done(q.key);
+      this.opts.recorder?.event(pod, "Normal", "Scheduled", `Successfully assigned ${ns}/${name} to ${node}`);
+    } catch (e) {
+      this.cache.forgetPod(q.key);
+      // The capacity we had reserved is free again.
+      this.move("AssumedPodForgotten", FIT_PLUGINS);
+      if (isApiError(e, "NotFound")) {
+        this.queue.done(q.key);
+        return;
+      }
+      // Conflict usually means someone else bound it (the informer will say
+      // so); retry only a pod that is still ours and still unbound.
+      let current: Pod | undefined;
+      try {
+        current = await this.client.get<Pod>(R.pods, ns, name);
+      } catch {
+        current = undefined;
+      }
+      if (current && !current.spec?.nodeName && current.metadata.uid === pod.metadata.uid && this.isOurs(current)) {
+        if (!isApiError(e, "Conflict")) {
+          const msg = e instanceof Error ? e.message : String(e);
+          this.onError(new Error(`binding ${q.key} to ${node}: ${msg}`));
+          this.opts.recorder?.event(pod, "Warning", "FailedScheduling", `Binding rejected: ${msg}`);
+        }
+        this.queue.addBackoff(q);
+      } else this.queue.done(q.key);
+    }
+  }
+}
+
+/** Whether the new version of a bound pod asks for less than the old one (an in-place resize). */
+function shrank(old: Pod, pod: Pod): boolean {
+  const a = podInfoOf(old).requests;
+  const b = podInfoOf(pod).requests;
+  return b.milliCpu < a.milliCpu || b.memory < a.memory;
+}
+
+/** Which filters a node update could newly satisfy; empty for heartbeats and other noise. */
+export function nodeChangeHelps(old: Node, node: Node): Set<string> {
+  const helps = new Set<string>();
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (!same(old.status?.allocatable ?? old.status?.capacity, node.status?.allocatable ?? node.status?.capacity)) helps.add("NodeResourcesFit");
+  if (!same(old.metadata.labels, node.metadata.labels)) helps.add("NodeAffinity");
+  if (!same(old.spec?.taints, node.spec?.taints)) helps.add("TaintToleration");
+  if ((old.spec?.unschedulable === true) !== (node.spec?.unschedulable === true)) helps.add("NodeUnschedulable");
+  const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === "Ready")?.status;
+  if (ready(old) !== ready(node)) helps.add("NodeReady");
+  return helps;
+}
