@@ -1,6 +1,6 @@
 // `skiff up`: start the control plane in this process and keep it running
 // until Ctrl-C / SIGTERM; optionally apply manifests once it answers.
-import { startControlPlane } from "../../pkg/cluster/control-plane.js";
+import { startCluster, type RuntimeChoice } from "../../pkg/cluster/cluster.js";
 import { decodeSources, ManifestErrors } from "../../pkg/manifest/decode.js";
 import { applyDocuments, BatchRejected, formatProblem, validateDocuments } from "../../pkg/apply/apply.js";
 import { RestClient } from "../../pkg/client/rest.js";
@@ -13,6 +13,11 @@ export interface UpOptions {
   store: string;
   stateDir: string;
   filename: string[];
+  nodes: number;
+  runtime: RuntimeChoice;
+  nodeCpu?: string;
+  nodeMemory?: string;
+  fakeHttp?: boolean;
   verbose?: boolean;
   globals: GlobalOptions;
 }
@@ -20,20 +25,35 @@ export interface UpOptions {
 export async function runUp(o: UpOptions): Promise<void> {
   // Decode and validate manifests before starting anything: bad input changes nothing.
   const docs = o.filename.length > 0 ? await decodeOrExit(o.filename) : [];
-  let cp;
+  let cluster;
+  const capacity = o.nodeCpu || o.nodeMemory ? { cpu: o.nodeCpu ?? "4", memory: o.nodeMemory ?? "8Gi", pods: 110 } : undefined;
   try {
-    cp = await startControlPlane({ stateDir: o.stateDir, store: o.store, host: o.host, port: o.port, logger: o.verbose });
+    cluster = await startCluster({
+      stateDir: o.stateDir,
+      store: o.store,
+      host: o.host,
+      port: o.port,
+      logger: o.verbose,
+      nodes: o.nodes,
+      runtime: o.runtime,
+      nodeCapacity: capacity,
+      fakeHttp: o.fakeHttp,
+      log: (line) => process.stderr.write(line + "\n"),
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === "EADDRINUSE") throw new ExitError(1, `error: port ${o.port} on ${o.host} is in use - is another skiff running? (skiff up --port N picks another)`);
     throw e;
   }
+  const cp = cluster.controlPlane;
   const storeText = o.store === "sqlite" ? `sqlite ${cp.paths.db}` : o.store;
+  const nodesText = cluster.nodeNames.length === 0 ? "none (control plane only)" : `${cluster.nodeNames.length} (${cluster.runtime?.name} runtime)`;
   process.stdout.write(
     [
       `${bold("skiff is up")}`,
       `  API server:  ${cp.url}`,
       `  store:       ${storeText}`,
+      `  nodes:       ${nodesText}`,
       `  state dir:   ${cp.paths.dir}`,
       "",
       "Use it with skiff or real kubectl:",
@@ -57,8 +77,8 @@ export async function runUp(o: UpOptions): Promise<void> {
   }
   await new Promise<void>((resolve) => {
     const stop = () => {
-      process.stdout.write("\nstopping skiff...\n");
-      cp.close().then(resolve, resolve);
+      process.stdout.write("\nstopping skiff... (containers keep running; the next `skiff up` adopts them)\n");
+      cluster.close().then(resolve, resolve);
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
