@@ -30,7 +30,9 @@ function podDoc(i: number): object {
 
 async function startServer(home: string, port: number): Promise<() => Promise<void>> {
   const cli = fileURLToPath(new URL("../cmd/skiff.js", import.meta.url));
-  const child = spawn(process.execPath, [cli, "up", "--port", String(port), "--store", "sqlite"], { env: { ...process.env, SKIFF_HOME: home }, stdio: ["ignore", "pipe", "inherit"] });
+  // SKIFF_BENCH_NODE_ARGS="--cpu-prof" profiles the server side.
+  const nodeArgs = (process.env.SKIFF_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, cli, "up", "--port", String(port), "--store", "sqlite"], { env: { ...process.env, SKIFF_HOME: home }, stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
