@@ -180,7 +180,8 @@ describe.skipIf(!dockerUp)("cluster on Docker", () => {
     });
     await until(async () => ((await cluster.client.get(R.pods, "default", "ticker")).status as { phase?: string })?.phase === "Running");
     const env = { ...process.env, KUBECONFIG: cluster.controlPlane.paths.kubeconfig, SKIFF_HOME: dir, HOME: dir };
-    await until(async () => (await run(process.execPath, [CLI, "logs", "ticker", "--tail", "1"], { env })).stdout.startsWith("tick"));
+    // Wait until there are at least three lines to show.
+    await until(async () => /^tick 2$/m.test((await run(process.execPath, [CLI, "logs", "ticker"], { env })).stdout));
     if (existsSync(KUBECTL)) {
       const { stdout } = await run(KUBECTL, ["logs", "ticker", "--tail=3"], { env });
       expect(stdout).toMatch(/^tick \d+\ntick \d+\ntick \d+\n$/);
