@@ -6,28 +6,8 @@ import type { Clock } from "../util/clock.js";
 import { ContainerNotFoundError, ContainerNotRunningError, LABELS, type ContainerRuntime, type ContainerStatus } from "../runtime/runtime.js";
 import type { AgentPod } from "./types.js";
 
-export interface PodLogOptions {
-  /** Required when the pod has more than one container. */
-  container?: string;
-  follow?: boolean;
-  /** The previous (last terminated) instance, as `kubectl logs --previous`. */
-  previous?: boolean;
-  tailLines?: number;
-  timestamps?: boolean;
-  sinceSeconds?: number;
-  /** Ends a follow stream (the HTTP client went away). */
-  signal?: AbortSignal;
-}
-
-/** What the API server needs to serve GET …/pods/{name}/log. */
-export interface PodLogSource {
-  /**
-   * Lines (without newline) of one container of the pod. Errors (unknown
-   * container, not started yet, no previous instance) are ApiError BadRequest,
-   * thrown on the first iteration.
-   */
-  logs(pod: KubeObject, opts: PodLogOptions): AsyncIterable<string>;
-}
+export type { PodLogOptions, PodLogSource } from "../api/pod-logs.js";
+import type { PodLogOptions } from "../api/pod-logs.js";
 
 /** The parts of an Agent that logs and stats use. */
 export interface LogTarget {

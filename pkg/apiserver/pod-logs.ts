@@ -5,20 +5,8 @@
 import { ApiError, errors } from "../api/errors.js";
 import type { KubeObject } from "../api/types.js";
 
-export interface PodLogOptions {
-  container?: string;
-  follow?: boolean;
-  previous?: boolean;
-  tailLines?: number;
-  timestamps?: boolean;
-  sinceSeconds?: number;
-  signal: AbortSignal;
-}
-
-export interface PodLogSource {
-  /** Lines without their trailing newline. Throws ApiError (e.g. BadRequest) when there is nothing to show. */
-  logs(pod: KubeObject, opts: PodLogOptions): AsyncIterable<string>;
-}
+export type { PodLogOptions, PodLogSource } from "../api/pod-logs.js";
+import type { PodLogSource } from "../api/pod-logs.js";
 
 /** Which agent serves a node's logs; undefined when the node has none reachable. */
 export type PodLogResolver = (nodeName: string) => PodLogSource | undefined;

@@ -14,7 +14,6 @@ import { ServiceProxy } from "../proxy/proxy.js";
 import { DockerRuntime } from "../runtime/docker.js";
 import { FakeRuntime } from "../runtime/fake.js";
 import type { ContainerRuntime } from "../runtime/runtime.js";
-import type { PodLogSource } from "../apiserver/pod-logs.js";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
 
 export type RuntimeChoice = "auto" | "docker" | "fake";
@@ -59,7 +58,7 @@ export async function chooseRuntime(choice: RuntimeChoice, opts: { fakeHttp?: bo
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const agents = new Map<string, Agent>();
-  const cp = await startControlPlane({ ...opts, podLogs: (node) => agents.get(node) as PodLogSource | undefined });
+  const cp = await startControlPlane({ ...opts, podLogs: (node) => agents.get(node) });
   const client = new InProcessClient(cp.registry);
   const informers = new InformerFactory(client);
   const onError = opts.onError ?? ((c, e) => process.stderr.write(`${c}: ${e.message}\n`));

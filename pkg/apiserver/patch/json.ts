@@ -40,16 +40,5 @@ export function deepClone<T>(value: T): T {
   return value;
 }
 
-/** Structural equality of JSON values: object key order does not matter, list order does. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-  }
-  if (isJsonObject(a) && isJsonObject(b)) {
-    const aKeys = Object.keys(a).filter((k) => a[k] !== undefined);
-    const bKeys = Object.keys(b).filter((k) => b[k] !== undefined);
-    return aKeys.length === bKeys.length && aKeys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
+/** Structural equality of JSON values (see util/json-equal.ts). */
+export { jsonEqual as deepEqual } from "../../util/json-equal.js";
