@@ -38,6 +38,18 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res({ group: "apps", version: "v1", kind: "Deployment", plural: "deployments", singular: "deployment", shortNames: ["deploy"], namespaced: true, subresources: ["status", "scale"], categories: ["all"], model: "V1Deployment" }),
   res({ group: "apps", version: "v1", kind: "ReplicaSet", plural: "replicasets", singular: "replicaset", shortNames: ["rs"], namespaced: true, subresources: ["status", "scale"], categories: ["all"], model: "V1ReplicaSet" }),
   res({ group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", singular: "lease", shortNames: [], namespaced: true, model: "V1Lease" }),
+  res({ group: "", version: "v1", kind: "Secret", plural: "secrets", singular: "secret", shortNames: [], namespaced: true, model: "V1Secret" }),
+  res({ group: "", version: "v1", kind: "ResourceQuota", plural: "resourcequotas", singular: "resourcequota", shortNames: ["quota"], namespaced: true, subresources: ["status"], model: "V1ResourceQuota" }),
+  res({ group: "", version: "v1", kind: "LimitRange", plural: "limitranges", singular: "limitrange", shortNames: ["limits"], namespaced: true, model: "V1LimitRange" }),
+  res({ group: "apps", version: "v1", kind: "DaemonSet", plural: "daemonsets", singular: "daemonset", shortNames: ["ds"], namespaced: true, subresources: ["status"], categories: ["all"], model: "V1DaemonSet" }),
+  res({ group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", singular: "statefulset", shortNames: ["sts"], namespaced: true, subresources: ["status", "scale"], categories: ["all"], model: "V1StatefulSet" }),
+  res({ group: "batch", version: "v1", kind: "Job", plural: "jobs", singular: "job", shortNames: [], namespaced: true, subresources: ["status"], categories: ["all"], model: "V1Job" }),
+  res({ group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", singular: "cronjob", shortNames: ["cj"], namespaced: true, subresources: ["status"], categories: ["all"], model: "V1CronJob" }),
+  res({ group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers", singular: "horizontalpodautoscaler", shortNames: ["hpa"], namespaced: true, subresources: ["status"], categories: ["all"], model: "V2HorizontalPodAutoscaler" }),
+  res({ group: "rbac.authorization.k8s.io", version: "v1", kind: "Role", plural: "roles", singular: "role", shortNames: [], namespaced: true, model: "V1Role" }),
+  res({ group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", singular: "rolebinding", shortNames: [], namespaced: true, model: "V1RoleBinding" }),
+  res({ group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles", singular: "clusterrole", shortNames: [], namespaced: false, model: "V1ClusterRole" }),
+  res({ group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", plural: "clusterrolebindings", singular: "clusterrolebinding", shortNames: [], namespaced: false, model: "V1ClusterRoleBinding" }),
 ];
 
 export function apiVersionOf(r: Pick<ResourceInfo, "group" | "version">): string {
@@ -95,6 +107,18 @@ export const R = {
   get deployments() { return mustResource("deployments"); },
   get replicasets() { return mustResource("replicasets"); },
   get leases() { return mustResource("leases"); },
+  get secrets() { return mustResource("secrets"); },
+  get resourcequotas() { return mustResource("resourcequotas"); },
+  get limitranges() { return mustResource("limitranges"); },
+  get daemonsets() { return mustResource("daemonsets"); },
+  get statefulsets() { return mustResource("statefulsets"); },
+  get jobs() { return mustResource("jobs"); },
+  get cronjobs() { return mustResource("cronjobs"); },
+  get horizontalpodautoscalers() { return mustResource("horizontalpodautoscalers"); },
+  get roles() { return mustResource("roles"); },
+  get rolebindings() { return mustResource("rolebindings"); },
+  get clusterroles() { return mustResource("clusterroles"); },
+  get clusterrolebindings() { return mustResource("clusterrolebindings"); },
 };
 
 /** "deployment.apps/web", as kubectl names objects in its output. */

@@ -196,6 +196,60 @@ const VALID: Record<string, Record<string, unknown>> = {
     metadata: { name: "node-1", namespace: "kube-node-lease" },
     spec: { holderIdentity: "node-1", leaseDurationSeconds: 40, renewTime: "2025-01-01T00:00:00.000000Z", leaseTransitions: 0 },
   },
+  Secret: { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, type: "Opaque", data: { a: "Yg==" }, stringData: { c: "d" } },
+  ResourceQuota: { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q" }, spec: { hard: { pods: "10", "requests.cpu": "2" } } },
+  LimitRange: {
+    apiVersion: "v1",
+    kind: "LimitRange",
+    metadata: { name: "l" },
+    spec: { limits: [{ type: "Container", default: { cpu: "500m" }, defaultRequest: { cpu: "100m" }, max: { memory: "1Gi" } }] },
+  },
+  DaemonSet: {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: "d" },
+    spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } }, updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } } },
+  },
+  StatefulSet: {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "web" },
+    spec: { serviceName: "web", replicas: 3, podManagementPolicy: "OrderedReady", selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } } },
+  },
+  Job: {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: "pi" },
+    spec: { completions: 1, parallelism: 1, backoffLimit: 4, template: { spec: { restartPolicy: "Never", containers: [{ name: "pi", image: "i", command: ["sh", "-c", "exit 0"] }] } } },
+  },
+  CronJob: {
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: { name: "hello" },
+    spec: { schedule: "* * * * *", timeZone: "Etc/UTC", concurrencyPolicy: "Forbid", jobTemplate: { spec: { template: { spec: { restartPolicy: "OnFailure", containers: [{ name: "c", image: "i" }] } } } } },
+  },
+  HorizontalPodAutoscaler: {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "h" },
+    spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, minReplicas: 2, maxReplicas: 8, metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } }] },
+  },
+  Role: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "r" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }] },
+  ClusterRole: { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "view" }, rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["get"] }] },
+  RoleBinding: {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: "rb" },
+    subjects: [{ kind: "User", name: "alice", apiGroup: "rbac.authorization.k8s.io" }],
+    roleRef: { kind: "Role", name: "r", apiGroup: "rbac.authorization.k8s.io" },
+  },
+  ClusterRoleBinding: {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: "crb" },
+    subjects: [{ kind: "Group", name: "admins", apiGroup: "rbac.authorization.k8s.io" }],
+    roleRef: { kind: "ClusterRole", name: "view", apiGroup: "rbac.authorization.k8s.io" },
+  },
 };
 
 describe("modelSchema", () => {
@@ -277,6 +331,12 @@ describe("modelSchema", () => {
     expect(schemaName("V1ScaleIOVolumeSource")).toBe("io.k8s.api.core.v1.ScaleIOVolumeSource");
     expect(schemaName("V1Status")).toBe("io.k8s.apimachinery.pkg.apis.meta.v1.Status");
     expect(schemaName("V1PodStatus")).toBe("io.k8s.api.core.v1.PodStatus");
+    expect(schemaName("V1JobSpec")).toBe("io.k8s.api.batch.v1.JobSpec");
+    expect(schemaName("V1CronJob")).toBe("io.k8s.api.batch.v1.CronJob");
+    expect(schemaName("V1RoleBinding")).toBe("io.k8s.api.rbac.v1.RoleBinding");
+    expect(schemaName("RbacV1Subject")).toBe("io.k8s.api.rbac.v1.Subject");
+    expect(schemaName("V2HorizontalPodAutoscalerSpec")).toBe("io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec");
+    expect(schemaName("V1StatefulSetSpec")).toBe("io.k8s.api.apps.v1.StatefulSetSpec");
   });
 
   test("schemas for every served kind build well under a second", () => {

@@ -211,6 +211,8 @@ const META_TYPES = new Set([
   "Patch", "FieldsV1",
 ]);
 const APPS_TYPES = /^(Deployment|ReplicaSet|DaemonSet|StatefulSet|ControllerRevision|RollingUpdate)/;
+const BATCH_TYPES = /^(Job|CronJob|PodFailurePolicy|SuccessPolicy|UncountedTerminatedPods)/;
+const RBAC_TYPES = /^(Role|ClusterRole|RoleBinding|ClusterRoleBinding|PolicyRule|RoleRef|AggregationRule)/;
 
 /**
  * "V1PodSpec" → "io.k8s.api.core.v1.PodSpec", "V1ObjectMeta" →
@@ -219,6 +221,8 @@ const APPS_TYPES = /^(Deployment|ReplicaSet|DaemonSet|StatefulSet|ControllerRevi
 export function schemaName(model: string): string {
   const core = /^CoreV1(\w+)$/.exec(model);
   if (core) return `io.k8s.api.core.v1.${core[1]}`;
+  const rbacSubject = /^RbacV1(\w+)$/.exec(model);
+  if (rbacSubject) return `io.k8s.api.rbac.v1.${rbacSubject[1]}`;
   const m = /^(V\d+(?:alpha\d+|beta\d+)?)([A-Z]\w*)$/.exec(model);
   if (!m) return `io.k8s.api.core.v1.${model}`;
   const version = m[1].toLowerCase();
@@ -227,6 +231,9 @@ export function schemaName(model: string): string {
   if (version === "v1" && APPS_TYPES.test(type)) return `io.k8s.api.apps.v1.${type}`;
   if (version === "v1" && /^Lease(List|Spec)?$/.test(type)) return `io.k8s.api.coordination.v1.${type}`;
   if (version === "v1" && /^Scale(Spec|Status)?$/.test(type)) return `io.k8s.api.autoscaling.v1.${type}`;
+  if (version === "v1" && BATCH_TYPES.test(type)) return `io.k8s.api.batch.v1.${type}`;
+  if (version === "v1" && RBAC_TYPES.test(type)) return `io.k8s.api.rbac.v1.${type}`;
+  if (version === "v2") return `io.k8s.api.autoscaling.v2.${type}`;
   return `io.k8s.api.core.${version}.${type}`;
 }
 

@@ -25,8 +25,9 @@ export interface RequestContext {
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
   fieldManager?: string;
-  /** Who is asking, for audit and events; set by authentication. */
+  /** Who is asking, for audit, events and admission; set by authentication. */
   user?: string;
+  groups?: string[];
   warnings: string[];
 }
 
@@ -65,7 +66,28 @@ function ref(info: ResourceInfo, namespace: string | undefined, name: string) {
   return { resource: resourceKey(info), namespace: info.namespaced ? (namespace ?? "") : "", name };
 }
 
+/** What an admission plugin sees (Kubernetes' admission.Attributes). */
+export interface AdmissionAttributes {
+  operation: "CREATE" | "UPDATE" | "DELETE";
+  info: ResourceInfo;
+  namespace?: string;
+  name?: string;
+  /** The object to be stored (CREATE/UPDATE); plugins may change it (defaults from a LimitRange). */
+  object?: KubeObject;
+  oldObject?: KubeObject;
+  subresource?: string;
+  ctx: RequestContext;
+}
+
+/** Mutates or rejects writes before validation; rejections are ApiError (Forbidden, Invalid). */
+export interface AdmissionPlugin {
+  readonly name: string;
+  admit(a: AdmissionAttributes): Promise<void> | void;
+}
+
 export interface RegistryOptions {
+  /** Run in order on every create, update and delete (quota, limit ranges, policy). */
+  admission?: AdmissionPlugin[];
   clock?: () => Date;
   /** How often a terminating namespace is swept for remaining content. */
   namespaceSweepMs?: number;
@@ -74,6 +96,7 @@ export interface RegistryOptions {
 export class Registry {
   private readonly clock: () => Date;
   private readonly sweepMs: number;
+  private readonly admission: AdmissionPlugin[];
   private readonly sweeping = new Map<string, NodeJS.Timeout>();
   private closed = false;
   private allocationChain: Promise<unknown> = Promise.resolve();
@@ -83,6 +106,7 @@ export class Registry {
     opts: RegistryOptions = {},
   ) {
     this.clock = opts.clock ?? (() => new Date());
+    this.admission = opts.admission ?? [];
     this.sweepMs = opts.namespaceSweepMs ?? 500;
   }
 
@@ -158,6 +182,7 @@ export class Registry {
     this.prepareForCreate(info, obj);
     if (info.kind === "Node") await this.assignPodCidr(obj);
     if (info.kind === "Service") await this.allocateService(info, obj);
+    await this.admit({ operation: "CREATE", info, namespace: meta.namespace, name: meta.name, object: obj, ctx });
     this.validate(info, obj);
     if (ctx.dryRun) return obj;
     return this.store.create(ref(info, meta.namespace, meta.name!), obj);
@@ -269,6 +294,7 @@ export class Registry {
     }
     if (info.kind === "Pod" && subresource !== "status") checkPodUpdate(old, next);
     if (info.kind === "Service" && subresource !== "status") await this.allocateService(info, next, old);
+    await this.admit({ operation: "UPDATE", info, namespace: meta.namespace, name: meta.name, object: next, oldObject: old, subresource, ctx });
     this.validate(info, next, old);
     meta.resourceVersion = old.metadata.resourceVersion;
 
@@ -291,6 +317,7 @@ export class Registry {
   ): Promise<{ object: KubeObject; finished: boolean }> {
     const old = await this.get(info, namespace, name);
     const meta = old.metadata;
+    await this.admit({ operation: "DELETE", info, namespace, name, oldObject: old, ctx });
     if (opts.preconditions?.uid && opts.preconditions.uid !== meta.uid) {
       throw errors.conflict(info.group, info.plural, name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${meta.uid}`);
     }
@@ -407,6 +434,10 @@ export class Registry {
   }
 
   // --- internals -----------------------------------------------------------
+
+  private async admit(a: AdmissionAttributes): Promise<void> {
+    for (const p of this.admission) await p.admit(a);
+  }
 
   private decodeBody(info: ResourceInfo, body: unknown, ctx: RequestContext): KubeObject {
     if (body === null || typeof body !== "object" || Array.isArray(body)) {

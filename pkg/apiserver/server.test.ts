@@ -304,3 +304,47 @@ describe("filtered watches", () => {
     await store.close();
   });
 });
+
+describe("authorization, audit and admission hooks", () => {
+  it("refuses what the authorizer denies with Kubernetes' 403 wording, audits every request, runs admission", async () => {
+    const { ApiError } = await import("../api/errors.js");
+    const store = await openStore("memory");
+    const registry = new Registry(store, {
+      admission: [
+        {
+          name: "NoBigReplicas",
+          admit(a) {
+            const replicas = (a.object?.spec as { replicas?: number } | undefined)?.replicas ?? 0;
+            if (a.info.kind === "Deployment" && replicas > 10) throw new ApiError("Forbidden", `deployments "${a.name}" is forbidden: more than 10 replicas`);
+          },
+        },
+      ],
+    });
+    await registry.bootstrap();
+    const audit: Array<{ user: string; verb: string; resource?: string; code: number }> = [];
+    const app = await buildApiServer({
+      registry,
+      authenticator: new StaticTokenAuthenticator({ admin: "admin", viewer: { user: "vic", groups: ["viewers"] } }),
+      authorizer: { authorize: (a) => ({ allowed: a.user === "admin" || ["get", "list", "watch"].includes(a.verb) || !a.isResourceRequest }) },
+      audit: (e) => audit.push(e),
+    });
+    const as = (t: string) => ({ authorization: `Bearer ${t}` });
+    const denied = await app.inject({ method: "POST", url: "/apis/apps/v1/namespaces/default/deployments", headers: as("viewer"), payload: deployment() });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().message).toBe('deployments is forbidden: User "vic" cannot create resource "deployments" in API group "apps" in the namespace "default"');
+    expect((await app.inject({ url: "/api/v1/namespaces/default/pods?watch=false", headers: as("viewer") })).statusCode).toBe(200);
+    const big = await app.inject({ method: "POST", url: "/apis/apps/v1/namespaces/default/deployments", headers: as("admin"), payload: deployment("big", 11) });
+    expect(big.statusCode).toBe(403);
+    expect(big.json().message).toContain("more than 10 replicas");
+    expect((await app.inject({ method: "POST", url: "/apis/apps/v1/namespaces/default/deployments", headers: as("admin"), payload: deployment("ok", 3) })).statusCode).toBe(201);
+    expect(audit.map((e) => `${e.user} ${e.verb} ${e.resource} ${e.code}`)).toEqual([
+      "vic create deployments 403",
+      "vic list pods 200",
+      "admin create deployments 403",
+      "admin create deployments 201",
+    ]);
+    registry.close();
+    await app.close();
+    await store.close();
+  });
+});

@@ -13,7 +13,7 @@ import { newContext, type DeleteOptions, type FieldValidation, type Registry, ty
 import { toScale, updateScale } from "./scale.js";
 import { WatchStream } from "./watch-stream.js";
 import { parseApplyBody } from "./patch.js";
-import type { Authenticator } from "./auth.js";
+import { forbiddenMessage, type AuthorizationAttributes, type Authenticator, type Authorizer } from "./auth.js";
 import { logSourceFor, resolveLogContainer, type PodLogResolver } from "./pod-logs.js";
 
 import { SKIFF_VERSION } from "../version.js";
@@ -26,6 +26,10 @@ export interface ApiServerOptions {
   registry: Registry;
   /** null disables authentication (only for in-process tests). */
   authenticator: Authenticator | null;
+  /** Decides whether an authenticated user may do a request; absent = everyone may do everything. */
+  authorizer?: Authorizer;
+  /** Called once per finished request (audit log). */
+  audit?: (entry: AuditEntry) => void;
   tls?: { certPem: string; keyPem: string };
   bodyLimit?: number;
   /** Shown in /api serverAddressByClientCIDRs. */
@@ -54,7 +58,23 @@ declare module "fastify" {
   interface FastifyRequest {
     rawBody?: string;
     user?: string;
+    groups?: string[];
+    authz?: AuthorizationAttributes;
   }
+}
+
+/** One line of the audit log: who did what to which object, and how it ended. */
+export interface AuditEntry {
+  time: string;
+  user: string;
+  verb: string;
+  path: string;
+  apiGroup?: string;
+  resource?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  code: number;
 }
 
 export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
@@ -95,10 +115,38 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   app.addHook("onRequest", async (req) => {
     const path = req.url.split("?")[0];
     if (PUBLIC_PATHS.has(path) || !opts.authenticator) return;
-    const user = opts.authenticator.authenticate(req.headers.authorization);
-    if (!user) throw new ApiError("Unauthorized", "Unauthorized");
-    req.user = user;
+    const who = opts.authenticator.authenticate(req.headers.authorization);
+    if (!who) throw new ApiError("Unauthorized", "Unauthorized");
+    req.user = who.user;
+    req.groups = who.groups;
+    const attrs = requestAttributes(req);
+    req.authz = attrs;
+    if (opts.authorizer) {
+      const decision = await opts.authorizer.authorize(attrs);
+      if (!decision.allowed) {
+        throw new ApiError("Forbidden", forbiddenMessage(attrs, decision.reason), { name: attrs.name, group: attrs.apiGroup, kind: attrs.resource });
+      }
+    }
   });
+  if (opts.audit) {
+    const audit = opts.audit;
+    app.addHook("onResponse", async (req, reply) => {
+      if (PUBLIC_PATHS.has(req.url.split("?")[0])) return;
+      const a = req.authz ?? requestAttributes(req);
+      audit({
+        time: new Date().toISOString(),
+        user: req.user ?? "system:anonymous",
+        verb: a.verb,
+        path: a.path,
+        apiGroup: a.apiGroup,
+        resource: a.resource,
+        subresource: a.subresource,
+        namespace: a.namespace,
+        name: a.name,
+        code: reply.statusCode,
+      });
+    });
+  }
 
   for (const p of PUBLIC_PATHS) app.get(p, async () => "ok");
   app.get("/version", async () => versionInfo(SKIFF_VERSION));
@@ -314,6 +362,41 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   return app;
 }
 
+/** Kubernetes request attributes from the URL and method (verb, group, resource, namespace, name). */
+export function requestAttributes(req: FastifyRequest): AuthorizationAttributes {
+  const [path, qs] = req.url.split("?");
+  const user = req.user ?? "system:anonymous";
+  const groups = req.groups ?? [];
+  const method = req.method.toLowerCase();
+  const m = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))\/(.+)$/.exec(path);
+  if (!m) return { user, groups, verb: method, isResourceRequest: false, path };
+  try {
+    const p = parseResourcePath(m[1] ?? "", m[2] ?? "v1", m[3]);
+    const watch = /(?:^|&)watch=(?:true|1)(?:&|$)/.test(qs ?? "");
+    const verb =
+      method === "get"
+        ? watch
+          ? "watch"
+          : p.name
+            ? "get"
+            : "list"
+        : method === "post"
+          ? "create"
+          : method === "put"
+            ? "update"
+            : method === "patch"
+              ? "patch"
+              : method === "delete"
+                ? p.name
+                  ? "delete"
+                  : "deletecollection"
+                : method;
+    return { user, groups, verb, isResourceRequest: true, apiGroup: p.info.group, resource: p.info.plural, subresource: p.subresource, namespace: p.namespace, name: p.name, path };
+  } catch {
+    return { user, groups, verb: method, isResourceRequest: false, path };
+  }
+}
+
 function notFound(): never {
   throw new ApiError("NotFound", "the server could not find the requested resource");
 }
@@ -344,7 +427,7 @@ function contextFrom(req: FastifyRequest, q: Query): RequestContext {
     throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore, got "${fv}"`);
   }
   if (q.dryRun !== undefined && q.dryRun !== "All") throw errors.badRequest(`unsupported dry run option "${q.dryRun}": only "All" is supported`);
-  return newContext({ dryRun: q.dryRun === "All", fieldValidation: fv as FieldValidation | undefined, fieldManager: q.fieldManager, user: req.user });
+  return newContext({ dryRun: q.dryRun === "All", fieldValidation: fv as FieldValidation | undefined, fieldManager: q.fieldManager, user: req.user, groups: req.groups });
 }
 
 function deleteOptions(req: FastifyRequest, q: Query): DeleteOptions {

@@ -4,9 +4,9 @@ import { mkdirSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/store.js";
-import { Registry } from "../apiserver/registry.js";
-import { buildApiServer } from "../apiserver/server.js";
-import { StaticTokenAuthenticator } from "../apiserver/auth.js";
+import { Registry, type AdmissionPlugin } from "../apiserver/registry.js";
+import { buildApiServer, type AuditEntry } from "../apiserver/server.js";
+import { StaticTokenAuthenticator, type Authorizer } from "../apiserver/auth.js";
 import type { PodLogResolver } from "../apiserver/pod-logs.js";
 import { buildKubeconfig, kubeconfigYaml } from "../client/kubeconfig.js";
 import { ensureAdminToken, ensurePki, loadTokens, statePaths, writeFileAtomic, type StatePaths } from "./state-dir.js";
@@ -23,6 +23,12 @@ export interface ControlPlaneOptions {
   extraHosts?: string[];
   /** Finds the agent serving a node's logs (pods/log). */
   podLogs?: PodLogResolver;
+  /** Authorization (RBAC) for every API request; default: every authenticated user may do anything. */
+  authorizer?: Authorizer;
+  /** Audit sink, called once per request. */
+  audit?: (entry: AuditEntry) => void;
+  /** Admission plugins (quota, limit ranges…), run on every write. */
+  admission?: AdmissionPlugin[];
 }
 
 export interface ControlPlane {
@@ -47,10 +53,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const host = opts.host ?? "127.0.0.1";
   const pki = await ensurePki(paths, opts.extraHosts ?? []);
   const token = ensureAdminToken(paths);
-  const tokens = Object.fromEntries(Object.entries(loadTokens(paths)).map(([t, e]) => [t, e.user]));
+  const tokens = loadTokens(paths);
 
   const store = await openStore(storeSpec(opts.store, paths));
-  const registry = new Registry(store);
+  const registry = new Registry(store, { admission: opts.admission });
   let app: FastifyInstance | undefined;
   try {
     await registry.bootstrap();
@@ -61,6 +67,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       logger: opts.logger,
       advertiseAddress: `${host}:${opts.port ?? 6443}`,
       podLogs: opts.podLogs,
+      authorizer: opts.authorizer,
+      audit: opts.audit,
     });
     await app.listen({ host, port: opts.port ?? 6443 });
   } catch (e) {
