@@ -14,6 +14,8 @@ import { ServiceProxy } from "../proxy/proxy.js";
 import { DockerRuntime } from "../runtime/docker.js";
 import { FakeRuntime } from "../runtime/fake.js";
 import type { ContainerRuntime } from "../runtime/runtime.js";
+import { ClusterScopedRuntime } from "../runtime/cluster-scoped.js";
+import { ensureClusterId } from "./state-dir.js";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
 
 export type RuntimeChoice = "auto" | "docker" | "fake";
@@ -81,7 +83,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 
     const nodeCount = opts.nodes ?? 1;
     if (nodeCount > 0) {
-      runtime = await chooseRuntime(opts.runtime ?? "auto", opts);
+      runtime = new ClusterScopedRuntime(await chooseRuntime(opts.runtime ?? "auto", opts), ensureClusterId(cp.paths));
       const podInformer = informers.for(R.pods);
       await podInformer.start();
       const capacity = opts.nodeCapacity ?? (runtime.name === "fake" ? { cpu: "4", memory: "8Gi", pods: 110 } : undefined);

@@ -29,6 +29,18 @@ export function loadTokens(paths: StatePaths): Record<string, TokenEntry> {
   return JSON.parse(readFileSync(paths.tokens, "utf8")) as Record<string, TokenEntry>;
 }
 
+/**
+ * The cluster's identity: a random id made on first start and kept in the
+ * state dir. Containers carry it, so clusters sharing one engine stay apart.
+ */
+export function ensureClusterId(paths: StatePaths): string {
+  const file = join(paths.dir, "cluster-id");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const id = randomBytes(8).toString("hex");
+  writeFileAtomic(file, id + "\n", 0o644);
+  return id;
+}
+
 /** Ensure the admin token exists; returns it. */
 export function ensureAdminToken(paths: StatePaths): string {
   const tokens = loadTokens(paths);

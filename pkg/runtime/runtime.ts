@@ -17,6 +17,8 @@ export const LABELS = {
   podName: "skiff.pod-name",
   podNamespace: "skiff.pod-namespace",
   restartCount: "skiff.restart-count",
+  /** Which cluster (state dir) a container belongs to; see ClusterScopedRuntime. */
+  cluster: "skiff.cluster",
 } as const;
 
 /** Labels create() insists on: a container without them would be invisible to list(). */
