@@ -32,7 +32,9 @@ async function startServer(home: string, port: number): Promise<() => Promise<vo
   const cli = fileURLToPath(new URL("../cmd/skiff.js", import.meta.url));
   // SKIFF_BENCH_NODE_ARGS="--cpu-prof" profiles the server side.
   const nodeArgs = (process.env.SKIFF_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, cli, "up", "--port", String(port), "--store", "sqlite"], { env: { ...process.env, SKIFF_HOME: home }, stdio: ["ignore", "pipe", "inherit"] });
+  // --runtime fake: the API is what is measured. With the default (Docker when it answers) the node agent
+  // would start a real container for each pod it can fit, competing for the CPU, and leave them running.
+  const child = spawn(process.execPath, [...nodeArgs, cli, "up", "--port", String(port), "--store", "sqlite", "--runtime", "fake"], { env: { ...process.env, SKIFF_HOME: home }, stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => {

@@ -1,8 +1,9 @@
-// How cost grows with work, as one hand-written SVG with three small panels
+// How cost grows with work, as one hand-written SVG with small panels
 // (no chart library: the picture is a few lines, dots and labels):
 //   scheduler pods/s at 100 / 1,000 / 5,000 nodes   (scheduler*.json)
 //   apply → Running seconds at 1 / 10 / 50 replicas on Docker, with the raw engine   (startup*.json)
 //   proxy req/s at 1 / 10 / 50 / 100 connections, direct and through the proxy   (proxy*.json)
+//   create / scale / rolling update seconds: skiff, Docker Swarm, the raw engine   (swarm*.json)
 //
 //   node dist/bench/chart.js     rewrites docs/benchmarks.svg from bench/results/
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -265,8 +266,31 @@ export function proxyPanel(dir: string): Panel {
   };
 }
 
+export function swarmPanel(dir: string): Panel {
+  // the full-size record when there is one, as in docs/benchmarks.md
+  const r = readResult(dir, "swarm.full.json") ?? readResult(dir, "swarm.json");
+  const rows = ((r?.rows as Json[] | undefined) ?? []).filter((row) => Number.isFinite(num(row.skiffSeconds)));
+  const names: Record<string, string> = { create: "create", scale: "scale up", rolling: "rolling" };
+  const xs = rows.length ? rows.map((row) => names[String(row.workload)] ?? String(row.workload)) : Object.values(names);
+  const series = (name: string, color: string, key: string, dashed?: boolean): Series => ({
+    name,
+    color,
+    dashed,
+    points: rows.map((row, i) => ({ x: xs[i], y: num(row[key]) })),
+  });
+  return {
+    title: "skiff vs Docker Swarm",
+    xLabel: r ? `${num(r.replicas)} replicas, scale to ${num(r.scaleTo)}, update ${num(r.batch)} at a time` : "workload",
+    yLabel: "seconds",
+    xs,
+    // The raw engine is in the table; three near-equal labelled lines here would print over each other.
+    series: [series("skiff", SKIFF, "skiffSeconds"), series("Docker Swarm", OTHER, "swarmSeconds")],
+    format: (y) => `${y.toFixed(y < 10 ? 2 : 1)}s`,
+  };
+}
+
 export function chartFromResults(dir = resultsDir()): { svg: string; panels: Panel[] } {
-  const panels = [schedulerPanel(dir), startupPanel(dir), proxyPanel(dir)];
+  const panels = [schedulerPanel(dir), startupPanel(dir), proxyPanel(dir), swarmPanel(dir)];
   const machine = resultsOf(dir, "startup")[0]?.machine ?? resultsOf(dir, "scheduler")[0]?.machine;
   const m = machine as Json | undefined;
   const caption = `skiff benchmarks, newest result per size from bench/results/${m ? ` · ${m.cpus} × ${m.cpuModel}, Node ${m.node}` : ""}`;
@@ -281,6 +305,8 @@ export function writeChart(file: string, dir = resultsDir()): Panel[] {
 
 /** <repo>/docs, from dist/bench/chart.js. */
 export function docsDir(): string {
+  // SKIFF_BENCH_DOCS_DIR: render somewhere else (the CI smoke checks the renderer without touching docs/).
+  if (process.env.SKIFF_BENCH_DOCS_DIR) return process.env.SKIFF_BENCH_DOCS_DIR;
   return fileURLToPath(new URL("../../docs", import.meta.url));
 }
 

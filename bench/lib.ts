@@ -32,6 +32,8 @@ export function printTable(title: string, rows: string[][]): void {
 }
 
 export function resultsDir(): string {
+  // SKIFF_BENCH_RESULTS_DIR: somewhere else (the CI smoke writes to a temp dir, never over the record).
+  if (process.env.SKIFF_BENCH_RESULTS_DIR) return process.env.SKIFF_BENCH_RESULTS_DIR;
   // dist/bench/lib.js → <repo>/bench/results
   return join(fileURLToPath(new URL("../../bench/results", import.meta.url)));
 }

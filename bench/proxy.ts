@@ -3,7 +3,7 @@
 // the proxy, the load generator) so the proxy's CPU is not shared with either
 // end; everything listens on 127.0.0.0/8.
 //
-//   node dist/bench/proxy.js [--full] [--seconds N]
+//   node dist/bench/proxy.js [--full] [--seconds N] [--connections 1,10,50]
 //
 // The load generator is node:http with a keep-alive Agent (autocannon is not a
 // dependency and wrk is not assumed): `c` loops each send a request, wait for
@@ -169,7 +169,9 @@ async function proxyCpuMs(proxy: ReturnType<typeof start>): Promise<number> {
 async function main(): Promise<void> {
   const full = hasFlag("--full");
   const ms = argInt("--seconds", 5) * 1000;
-  const levels = full ? [1, 10, 50, 100] : [1, 10, 50];
+  const listAt = process.argv.indexOf("--connections");
+  // --connections 1,10: only these levels (the CI smoke runs one short point)
+  const levels = listAt >= 0 ? process.argv[listAt + 1].split(",").map(Number) : full ? [1, 10, 50, 100] : [1, 10, 50];
   const backend = start("backend");
   const proxy = start("proxy");
   try {

@@ -2,7 +2,11 @@
 //
 //   node dist/bench/scheduler.js          1,000 pods onto 100 nodes
 //   node dist/bench/scheduler.js --full   10,000 pods onto 1,000 nodes (issue 3)
-//   [--pods N] [--nodes N] [--no-events] [--cycle-only]
+//   [--pods N] [--nodes N] [--no-events] [--cycle-only] [--decisions]
+//
+// --decisions records every decision for `skiff why` (decision-store.ts): the
+// cycle pays for the score trace and compaction, end to end also for the
+// coalesced ConfigMap writes. Compare with and without to see what they cost.
 //
 // Two measurements:
 // - cycle: scheduleOne + assume over an in-memory snapshot, no I/O — the
@@ -19,6 +23,9 @@ import { EventRecorder } from "../pkg/client/events.js";
 import { InProcessClient } from "../pkg/client/in-process.js";
 import { InformerFactory } from "../pkg/client/informer.js";
 import { buildSnapshot } from "../pkg/scheduler/cache.js";
+import { compactDecision } from "../pkg/scheduler/decision.js";
+import { DecisionRecorder } from "../pkg/scheduler/decision-store.js";
+import { newScoreTrace } from "../pkg/scheduler/framework.js";
 import { makeNode, makePod } from "../pkg/scheduler/fixtures.js";
 import type { Node, Pod } from "../pkg/scheduler/framework.js";
 import { scheduleOne } from "../pkg/scheduler/schedule-one.js";
@@ -32,6 +39,7 @@ const nodeCount = argInt("--nodes", full ? 1_000 : 100);
 const withEvents = !hasFlag("--no-events");
 /** Profiling aid: skip the end-to-end part. */
 const cycleOnly = hasFlag("--cycle-only");
+const withDecisions = hasFlag("--decisions");
 
 const CPU = ["100m", "250m", "500m", "1"];
 const MEM = ["128Mi", "256Mi", "512Mi", "1Gi"];
@@ -73,11 +81,15 @@ function cycleBench(): { podsPerSec: number; seconds: number; cpuSeconds: number
   const snap = buildSnapshot(nodes);
   let start = 0;
   let unschedulable = 0;
+  const trace = withDecisions ? newScoreTrace() : undefined;
+  let recordBytes = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const pod of pods) {
-    const r = scheduleOne(pod, snap, { startIndex: start });
+    const r = scheduleOne(pod, snap, { startIndex: start, trace });
     start = (start + r.evaluatedNodes) % nodeCount;
+    // What DecisionRecorder.record() does synchronously; its writes are end-to-end's business.
+    if (trace) recordBytes += JSON.stringify(compactDecision(pod, r, trace, snap, { nowMs: 0 })).length;
     if (r.node) snap.assumePod(pod, r.node);
     else unschedulable++;
   }
@@ -85,6 +97,7 @@ function cycleBench(): { podsPerSec: number; seconds: number; cpuSeconds: number
   // CPU time as well: on a busy machine wall time also counts other processes' turns.
   const used = process.cpuUsage(cpu0);
   const cpuSeconds = (used.user + used.system) / 1e6;
+  if (trace) console.log(`decision records: ${Math.round(recordBytes / podCount)} bytes per pod on average`);
   return { podsPerSec: podCount / seconds, seconds, cpuSeconds, podsPerCpuSec: podCount / cpuSeconds, unschedulable };
 }
 
@@ -98,7 +111,8 @@ async function endToEndBench(): Promise<{ podsPerSec: number; seconds: number; c
     for (let i = 0; i < nodeCount; i++) await client.create(R.nodes, undefined, fakeNode(i));
     const informers = new InformerFactory(client);
     const recorder = withEvents ? new EventRecorder(client, "default-scheduler") : undefined;
-    const scheduler = new Scheduler({ client, informers, recorder });
+    const decisions = withDecisions ? new DecisionRecorder({ client }) : undefined;
+    const scheduler = new Scheduler({ client, informers, recorder, decisions });
     await scheduler.start();
 
     const cpu0 = process.cpuUsage();
@@ -126,6 +140,7 @@ async function endToEndBench(): Promise<{ podsPerSec: number; seconds: number; c
 
     await scheduler.stop();
     await recorder?.flush();
+    if (decisions) console.log(`decision records: ${decisions.recorded} recorded in ${decisions.writes} ConfigMap writes`);
     informers.stopAll();
     return { podsPerSec: podCount / seconds, seconds, cpuSeconds, createSeconds, bound, overcommitted };
   } finally {
@@ -135,7 +150,7 @@ async function endToEndBench(): Promise<{ podsPerSec: number; seconds: number; c
 }
 
 async function main(): Promise<void> {
-  console.log(`scheduler benchmark: ${podCount} pods onto ${nodeCount} nodes${withEvents ? "" : " (no events)"}`);
+  console.log(`scheduler benchmark: ${podCount} pods onto ${nodeCount} nodes${withEvents ? "" : " (no events)"}${withDecisions ? " (decision records on)" : ""}`);
   const cycle = cycleBench();
   if (cycleOnly) {
     console.log(`cycle: ${Math.round(cycle.podsPerSec)} pods/s (${cycle.seconds.toFixed(2)} s wall, ${cycle.cpuSeconds.toFixed(2)} s cpu = ${Math.round(cycle.podsPerCpuSec)} pods/cpu-s; ${cycle.unschedulable} unschedulable)`);
@@ -157,6 +172,7 @@ async function main(): Promise<void> {
     pods: podCount,
     nodes: nodeCount,
     events: withEvents,
+    decisions: withDecisions,
     cycle: { podsPerSec: Math.round(cycle.podsPerSec), seconds: round(cycle.seconds), podsPerCpuSec: Math.round(cycle.podsPerCpuSec), unschedulable: cycle.unschedulable },
     endToEnd: { podsPerSec: Math.round(e2e.podsPerSec), seconds: round(e2e.seconds), podsPerCpuSec: Math.round(podCount / e2e.cpuSeconds), createSeconds: round(e2e.createSeconds), bound: e2e.bound, overcommittedNodes: e2e.overcommitted },
     rssMiB: Math.round(rssMiB),

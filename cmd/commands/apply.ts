@@ -7,6 +7,8 @@ import { resourcePath } from "../../pkg/client/rest.js";
 import { connect, ExitError, type GlobalOptions } from "../context.js";
 import { toYaml } from "../output.js";
 import { decodeOrExit } from "./up.js";
+import { HttpClient } from "../../pkg/client/http-client.js";
+import { parseTimeout, waitWithProgress } from "../wait-progress.js";
 
 export interface ApplyCommandOptions {
   filename: string[];
@@ -14,6 +16,10 @@ export interface ApplyCommandOptions {
   dryRun?: "none" | "client" | "server";
   output?: string;
   verb: "apply" | "create";
+  /** Wait until the applied workloads are ready (apply --wait). */
+  wait?: boolean;
+  /** Go-style duration for --wait (default 5m). */
+  timeout?: string;
   globals: GlobalOptions;
 }
 
@@ -26,10 +32,12 @@ function printObject(o: ApplyCommandOptions, ref: string, action: string, obj: K
 
 export async function runApply(o: ApplyCommandOptions): Promise<void> {
   const docs = await decodeOrExit(o.filename, o.recursive);
+  const waitMs = o.wait ? parseTimeout(o.timeout, 5 * 60_000) : 0;
   const s = connect(o.globals);
   try {
     if (o.verb === "apply") {
-      await applyDocuments(s.client, docs, { namespace: s.namespace, dryRun: o.dryRun, onResult: (r) => printObject(o, r.ref, r.action, r.object) });
+      const results = await applyDocuments(s.client, docs, { namespace: s.namespace, dryRun: o.dryRun, onResult: (r) => printObject(o, r.ref, r.action, r.object) });
+      if (o.wait && (!o.dryRun || o.dryRun === "none")) await waitWithProgress(new HttpClient(s.client), results, { namespace: s.namespace, timeoutMs: waitMs });
     } else {
       for (const doc of docs) {
         const obj = doc.object as unknown as KubeObject;

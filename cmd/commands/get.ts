@@ -7,6 +7,7 @@ import type { Table } from "../../pkg/api/printers.js";
 import { resourcePath, type RestClient } from "../../pkg/client/rest.js";
 import { connect, ExitError, type GlobalOptions } from "../context.js";
 import { formatColumns, tableRows, toYaml } from "../output.js";
+import { isTemplateFormat, templatePrinter } from "../template-output.js";
 
 export const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
 
@@ -58,10 +59,11 @@ export async function runGet(o: GetOptions): Promise<void> {
   const s = connect(o.globals);
   const ns = o.allNamespaces ? undefined : s.namespace;
   const format = o.output ?? "";
+  const template = isTemplateFormat(format) ? templatePrinter(format) : undefined;
   const query = { labelSelector: o.selector, fieldSelector: o.fieldSelector };
   let failed = false;
   try {
-    if (format === "yaml" || format === "json" || format === "name") {
+    if (format === "yaml" || format === "json" || format === "name" || template) {
       const objects: KubeObject[] = [];
       for (const t of targets) {
         if (t.names.length > 0) {
@@ -80,7 +82,9 @@ export async function runGet(o: GetOptions): Promise<void> {
         }
       }
       const single = targets.length === 1 && targets[0].names.length === 1;
-      if (format === "name") {
+      if (template) {
+        process.stdout.write(template.print(objects, single, { noHeaders: o.headers === false }));
+      } else if (format === "name") {
         for (const obj of objects) {
           const t = targets.find((x) => x.info.kind === obj.kind)!;
           process.stdout.write(`${displayRef(t.info, obj.metadata.name ?? "")}\n`);
@@ -119,7 +123,7 @@ export async function runGet(o: GetOptions): Promise<void> {
       }
       if (o.watch) await watchTables(s.client, targets[0], ns, query, o);
     } else {
-      throw new ExitError(1, `error: unable to match a printer suitable for the output format "${format}", allowed formats are: json,name,wide,yaml`);
+      throw new ExitError(1, `error: unable to match a printer suitable for the output format "${format}", allowed formats are: custom-columns,custom-columns-file,json,jsonpath,jsonpath-file,name,wide,yaml`);
     }
   } finally {
     s.client.close();

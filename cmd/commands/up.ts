@@ -1,9 +1,15 @@
 // `skiff up`: start the control plane in this process and keep it running
 // until Ctrl-C / SIGTERM; optionally apply manifests once it answers.
 import { startCluster, type RuntimeChoice } from "../../pkg/cluster/cluster.js";
+import { joinInstructions } from "../../pkg/cluster/join.js";
 import { decodeSources, ManifestErrors } from "../../pkg/manifest/decode.js";
 import { applyDocuments, BatchRejected, formatProblem, validateDocuments } from "../../pkg/apply/apply.js";
 import { RestClient } from "../../pkg/client/rest.js";
+import { HttpClient } from "../../pkg/client/http-client.js";
+import type { ClusterConnection } from "../../pkg/client/kubeconfig.js";
+import type { ManifestDocument } from "../../pkg/manifest/decode.js";
+import { releasePidFile, runningPid, takeStopRequest, writePidFile } from "../../pkg/cluster/pid-file.js";
+import { parseTimeout, waitWithProgress } from "../wait-progress.js";
 import { bold } from "../output.js";
 import { ExitError, type GlobalOptions } from "../context.js";
 
@@ -14,17 +20,35 @@ export interface UpOptions {
   stateDir: string;
   filename: string[];
   nodes: number;
+  /** Simulated nodes fake-1..N beside the real ones (--fake-nodes). */
+  fakeNodes?: number;
   runtime: RuntimeChoice;
   nodeCpu?: string;
   nodeMemory?: string;
   fakeHttp?: boolean;
+  /** Extra subject alternative names for the serving certificate (--tls-san). */
+  tlsSan?: string[];
   verbose?: boolean;
+  /** Run in the background (pid file, log file) and return once the API answers. */
+  detach?: boolean;
+  /** With -f: how long to wait for the workloads (default 5m). */
+  timeout?: string;
   globals: GlobalOptions;
 }
 
 export async function runUp(o: UpOptions): Promise<void> {
   // Decode and validate manifests before starting anything: bad input changes nothing.
   const docs = o.filename.length > 0 ? await decodeOrExit(o.filename) : [];
+  const waitMs = parseTimeout(o.timeout, 5 * 60_000);
+  if (o.detach) {
+    const { runDetached } = await import("./daemon.js");
+    const argv = process.argv.slice(process.argv.indexOf("up", 2) + 1);
+    const conn = await runDetached({ stateDir: o.stateDir }, argv);
+    if (docs.length > 0) await applyAndWait(conn, docs, o.globals.namespace ?? "default", waitMs, true);
+    return;
+  }
+  const other = runningPid(o.stateDir);
+  if (other) throw new ExitError(1, `error: skiff is already running for ${o.stateDir} (pid ${other}) - \`skiff status\` shows it, \`skiff down\` stops it`);
   let cluster;
   const capacity = o.nodeCpu || o.nodeMemory ? { cpu: o.nodeCpu ?? "4", memory: o.nodeMemory ?? "8Gi", pods: 110 } : undefined;
   try {
@@ -35,9 +59,11 @@ export async function runUp(o: UpOptions): Promise<void> {
       port: o.port,
       logger: o.verbose,
       nodes: o.nodes,
+      fakeNodes: o.fakeNodes,
       runtime: o.runtime,
       nodeCapacity: capacity,
       fakeHttp: o.fakeHttp,
+      extraHosts: o.tlsSan,
       log: (line) => process.stderr.write(line + "\n"),
     });
   } catch (e) {
@@ -47,11 +73,17 @@ export async function runUp(o: UpOptions): Promise<void> {
   }
   const cp = cluster.controlPlane;
   const storeText = o.store === "sqlite" ? `sqlite ${cp.paths.db}` : o.store;
-  const nodesText = cluster.nodeNames.length === 0 ? "none (control plane only)" : `${cluster.nodeNames.length} (${cluster.runtime?.name} runtime)`;
+  const simulated = o.fakeNodes ?? 0;
+  const realNodes = cluster.nodeNames.length - simulated;
+  const nodesText =
+    cluster.nodeNames.length === 0
+      ? "none (control plane only)"
+      : `${realNodes > 0 ? `${realNodes} (${cluster.runtime?.name} runtime)` : ""}${realNodes > 0 && simulated > 0 ? " + " : ""}${simulated > 0 ? `${simulated} simulated (fake-1..${simulated}, label skiff.dev/runtime=fake)` : ""}`;
   process.stdout.write(
     [
       `${bold("skiff is up")}`,
       `  API server:  ${cp.url}`,
+      `  dashboard:   ${cp.url}/ui`,
       `  store:       ${storeText}`,
       `  nodes:       ${nodesText}`,
       `  state dir:   ${cp.paths.dir}`,
@@ -60,29 +92,53 @@ export async function runUp(o: UpOptions): Promise<void> {
       `  export KUBECONFIG=${cp.paths.kubeconfig}`,
       `  kubectl get namespaces`,
       "",
+      ...joinInstructions(cp.url, cp.caPem),
+      "",
       "Press Ctrl-C to stop.",
       "",
     ].join("\n"),
   );
+  writePidFile(o.stateDir);
   if (docs.length > 0) {
-    const client = new RestClient({ server: cp.url, caPem: cp.caPem, token: cp.token, namespace: "default", contextName: "skiff" });
-    try {
-      await applyDocuments(client, docs, { namespace: o.globals.namespace ?? "default", onResult: (r) => process.stdout.write(`${r.ref} ${r.action}\n`) });
-    } catch (e) {
-      if (e instanceof BatchRejected) process.stderr.write(`${e.message}\nnothing from the manifests was applied\n`);
-      else process.stderr.write(`error applying manifests: ${(e as Error).message}\n`);
-    } finally {
-      client.close();
-    }
+    const conn = { server: cp.url, caPem: cp.caPem, token: cp.token, namespace: "default", contextName: "skiff" };
+    await applyAndWait(conn, docs, o.globals.namespace ?? "default", waitMs, false);
   }
   await new Promise<void>((resolve) => {
     const stop = () => {
-      process.stdout.write("\nstopping skiff... (containers keep running; the next `skiff up` adopts them)\n");
-      cluster.close().then(resolve, resolve);
+      // `skiff down` leaves a request saying whether to remove the containers; Ctrl-C keeps them.
+      const { removeContainers } = takeStopRequest(o.stateDir);
+      process.stdout.write(
+        removeContainers ? "\nstopping skiff and removing its containers...\n" : "\nstopping skiff... (containers keep running; the next `skiff up` adopts them)\n",
+      );
+      cluster.close({ removeContainers }).then(resolve, resolve);
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  releasePidFile(o.stateDir);
+}
+
+/**
+ * `up -f`: apply the manifests, then wait for the workloads with a progress
+ * display. In the foreground a failure is reported and the cluster keeps
+ * running; with --detach it is the command's exit status.
+ */
+async function applyAndWait(conn: ClusterConnection, docs: ManifestDocument[], namespace: string, waitMs: number, fatal: boolean): Promise<void> {
+  const client = new RestClient(conn);
+  try {
+    const results = await applyDocuments(client, docs, { namespace, onResult: (r) => process.stdout.write(`${r.ref} ${r.action}\n`) });
+    await waitWithProgress(new HttpClient(client), results, { namespace, timeoutMs: waitMs });
+  } catch (e) {
+    if (fatal) {
+      if (e instanceof BatchRejected) throw new ExitError(1, `${e.message}\nnothing from the manifests was applied`);
+      throw e;
+    }
+    if (e instanceof BatchRejected) process.stderr.write(`${e.message}\nnothing from the manifests was applied\n`);
+    else if (e instanceof ExitError) process.stderr.write(`${e.message}\n`);
+    else process.stderr.write(`error applying manifests: ${(e as Error).message}\n`);
+  } finally {
+    client.close();
+  }
 }
 
 export async function decodeOrExit(paths: string[], recursive = false) {

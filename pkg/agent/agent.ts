@@ -4,7 +4,7 @@
 // before (labels) and removes those of pods that no longer exist; it reacts to
 // runtime events (die/oom) and relists every relistMs as a safety net.
 import path from "node:path";
-import type { V1ConfigMap, V1Taint } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Secret, V1Taint } from "@kubernetes/client-node";
 import { isApiError } from "../api/errors.js";
 import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
@@ -17,6 +17,8 @@ import { LABELS, type ContainerRuntime, type ContainerStatus, type RuntimeEvent 
 import { normalizeImageRef } from "../runtime/runtime.js";
 import { Backoff, DEFAULT_BACKOFF, type BackoffConfig } from "./backoff.js";
 import { agentLogs, agentStats, type NodeStats, type PodLogOptions, type PodLogSource } from "./logs.js";
+import { agentExec } from "./exec.js";
+import type { PodExecOptions, PodExecResult } from "../api/pod-exec.js";
 import { hostCapacity, leaseObject, LEASE_NAMESPACE, nodeObject, nodeStatus, nodeStatusFingerprint, type NodeCapacity, type NodeIdentity } from "./node-status.js";
 import { lowestFreeIp, podCidrFromName } from "./pod-ip.js";
 import { newestFirst, PodWorker, type EventKind, type WorkerContext } from "./pod-worker.js";
@@ -95,6 +97,8 @@ export class Agent implements PodLogSource {
   private runtimeVersion = "";
   private lastNodeStatus: { fingerprint: string; at: number } | undefined;
   private readonly onErrorFn: (e: Error) => void;
+  /** Chaos (pkg/chaos kill-node): heartbeats stopped, as if the node had died. */
+  private heartbeatsPaused = false;
 
   constructor(opts: AgentOptions) {
     this.opts = opts;
@@ -107,7 +111,11 @@ export class Agent implements PodLogSource {
     this.recorder = opts.recorder ?? new EventRecorder(opts.client, "kubelet", { clock: this.clock, host: opts.nodeName });
     this.crashBackoff = new Backoff(this.clock, { ...DEFAULT_BACKOFF, ...opts.backoff });
     this.pullBackoff = new Backoff(this.clock, { ...DEFAULT_BACKOFF, ...opts.backoff, ...opts.imagePullBackoff });
-    this.volumes = new VolumeManager(path.resolve(opts.stateDir), (ns, name) => this.getConfigMap(ns, name));
+    this.volumes = new VolumeManager(
+      path.resolve(opts.stateDir),
+      (ns, name) => this.getConfigMap(ns, name),
+      (ns, name) => this.getSecret(ns, name),
+    );
     this.onErrorFn = opts.onError ?? ((e) => console.error(`agent ${this.nodeName}: ${e.message}`));
   }
 
@@ -168,6 +176,11 @@ export class Agent implements PodLogSource {
 
   logs(pod: KubeObject, opts: PodLogOptions = {}): AsyncIterable<string> {
     return agentLogs(this, pod, opts);
+  }
+
+  /** Run a command to completion in a container of a pod on this node (skiff exec). */
+  exec(pod: KubeObject, opts: PodExecOptions): Promise<PodExecResult> {
+    return agentExec(this, pod, opts);
   }
 
   stats(): Promise<NodeStats> {
@@ -279,9 +292,30 @@ export class Agent implements PodLogSource {
     }
   }
 
-  private async heartbeat(): Promise<void> {
+  private async heartbeat(force = false): Promise<void> {
+    if (this.heartbeatsPaused) return;
     await this.renewLease().catch((e: unknown) => this.onError(e));
-    await this.postNodeStatus(false).catch((e: unknown) => this.onError(e));
+    await this.postNodeStatus(force).catch((e: unknown) => this.onError(e));
+  }
+
+  /**
+   * Stop renewing the Lease and posting node status (pods keep running), so the
+   * control plane sees the node go silent: NotReady after its grace period,
+   * then its pods evicted. For chaos testing (skiff chaos kill-node). Idempotent.
+   */
+  pause(): void {
+    this.heartbeatsPaused = true;
+  }
+
+  /** Undo pause(): renew the Lease and post status at once. Idempotent. */
+  async resume(): Promise<void> {
+    if (!this.heartbeatsPaused) return;
+    this.heartbeatsPaused = false;
+    if (!this.stopped) await this.heartbeat(true);
+  }
+
+  get paused(): boolean {
+    return this.heartbeatsPaused;
   }
 
   /** Runs fn every ms on the agent's clock, never two at once. */
@@ -412,6 +446,7 @@ export class Agent implements PodLogSource {
       podIP: (pod) => this.podIP(pod),
       releaseIP: (uid) => this.ips.delete(uid),
       getConfigMap: (ns, name) => this.getConfigMap(ns, name),
+      getSecret: (ns, name) => this.getSecret(ns, name),
       imageID: (image) => this.imageIds.get(normalizeImageRef(image)) ?? "",
       learnImageID: (image) => this.learnImageID(image),
       onError: (e, pod) => this.onError(e, pod),
@@ -452,6 +487,15 @@ export class Agent implements PodLogSource {
   private async getConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined> {
     try {
       return (await this.client.get(R.configmaps, namespace, name)) as unknown as V1ConfigMap;
+    } catch (e) {
+      if (isApiError(e, "NotFound")) return undefined;
+      throw e;
+    }
+  }
+
+  private async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    try {
+      return (await this.client.get(R.secrets, namespace, name)) as unknown as V1Secret;
     } catch (e) {
       if (isApiError(e, "NotFound")) return undefined;
       throw e;

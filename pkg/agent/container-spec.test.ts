@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ContainerConfigError, expandVars, limitsToResources, portMappings, volumeMounts } from "./container-spec.js";
+import type { V1Secret } from "@kubernetes/client-node";
+import { buildEnv, ContainerConfigError, expandVars, limitsToResources, portMappings, volumeMounts, type SpecContext } from "./container-spec.js";
+import type { AgentPod } from "./types.js";
 
 describe("container spec translation", () => {
   it("expands $(VAR) like Kubernetes", () => {
@@ -37,5 +39,56 @@ describe("container spec translation", () => {
       { hostPath: "/state/pods/u/volumes/data/sub", containerPath: "/d", readOnly: true },
     ]);
     expect(() => volumeMounts({ name: "a", volumeMounts: [{ name: "nope", mountPath: "/x" }] }, paths)).toThrow(ContainerConfigError);
+  });
+});
+
+describe("secrets in env", () => {
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+  const secrets: Record<string, V1Secret> = { db: { data: { user: b64("admin"), password: b64("s3cr3t pass") } } };
+  const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default", uid: "u" }, spec: { containers: [] } } as AgentPod;
+  const ctx: SpecContext = {
+    nodeName: "n1",
+    podIP: "127.128.0.2",
+    hostIP: "127.0.0.1",
+    volumePaths: new Map(),
+    getConfigMap: async () => undefined,
+    getSecret: async (name) => secrets[name],
+  };
+
+  it("decodes secretKeyRef values and envFrom secretRef keys (with prefix), then expands $(VAR)", async () => {
+    const env = await buildEnv(
+      pod,
+      {
+        name: "c",
+        envFrom: [{ secretRef: { name: "db" }, prefix: "DB_" }],
+        env: [
+          { name: "PASSWORD", valueFrom: { secretKeyRef: { name: "db", key: "password" } } },
+          { name: "DSN", value: "$(DB_user):$(PASSWORD)" },
+        ],
+      },
+      ctx,
+    );
+    expect(env).toEqual({ DB_user: "admin", DB_password: "s3cr3t pass", PASSWORD: "s3cr3t pass", DSN: "admin:s3cr3t pass" });
+  });
+
+  it("fails like the kubelet for a missing secret or key, unless optional, never naming a value", async () => {
+    await expect(buildEnv(pod, { name: "c", envFrom: [{ secretRef: { name: "nope" } }] }, ctx)).rejects.toThrow(new ContainerConfigError('secret "nope" not found'));
+    await expect(buildEnv(pod, { name: "c", env: [{ name: "X", valueFrom: { secretKeyRef: { name: "nope", key: "k" } } }] }, ctx)).rejects.toThrow('secret "nope" not found');
+    await expect(buildEnv(pod, { name: "c", env: [{ name: "X", valueFrom: { secretKeyRef: { name: "db", key: "k" } } }] }, ctx)).rejects.toThrow(
+      "couldn't find key k in Secret default/db",
+    );
+    const env = await buildEnv(
+      pod,
+      {
+        name: "c",
+        envFrom: [{ secretRef: { name: "nope", optional: true } }],
+        env: [
+          { name: "X", valueFrom: { secretKeyRef: { name: "nope", key: "k", optional: true } } },
+          { name: "Y", valueFrom: { secretKeyRef: { name: "db", key: "k", optional: true } } },
+        ],
+      },
+      ctx,
+    );
+    expect(env).toEqual({});
   });
 });

@@ -1,8 +1,8 @@
 // Turns one Kubernetes container of a pod into the runtime's ContainerSpec:
-// engine name, skiff labels, env (literal, configMap refs, downward API),
+// engine name, skiff labels, env (literal, configMap and secret refs, downward API),
 // $(VAR) expansion, resource limits, ports on the pod IP, and volume mounts.
 import path from "node:path";
-import type { V1ConfigMap, V1Container, V1Probe } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Container, V1Probe, V1Secret } from "@kubernetes/client-node";
 import { parseQuantity } from "../api/quantity.js";
 import { LABELS, type ContainerSpec, type Mount, type PortMapping } from "../runtime/runtime.js";
 import type { AgentPod } from "./types.js";
@@ -20,6 +20,15 @@ export interface SpecContext {
   volumePaths: ReadonlyMap<string, string>;
   /** Fetches a ConfigMap of the pod's namespace; undefined when it does not exist. */
   getConfigMap(name: string): Promise<V1ConfigMap | undefined>;
+  /** Fetches a Secret of the pod's namespace; undefined when it does not exist (or no source is wired). */
+  getSecret?(name: string): Promise<V1Secret | undefined>;
+}
+
+/** A Secret's data values decoded (the API server has checked they are base64). */
+export function secretStrings(secret: V1Secret): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(String(v), "base64").toString("utf8");
+  return out;
 }
 
 /** Engine-level name, unique per pod, container and attempt (like dockershim's k8s_… names). */
@@ -124,6 +133,11 @@ export async function buildEnv(pod: AgentPod, c: V1Container, ctx: SpecContext):
     if (!cms.has(name)) cms.set(name, await ctx.getConfigMap(name));
     return cms.get(name);
   };
+  const secrets = new Map<string, V1Secret | undefined>();
+  const secret = async (name: string) => {
+    if (!secrets.has(name)) secrets.set(name, await ctx.getSecret?.(name));
+    return secrets.get(name);
+  };
   for (const from of c.envFrom ?? []) {
     if (from.configMapRef) {
       const cm = await configMap(from.configMapRef.name ?? "");
@@ -133,8 +147,12 @@ export async function buildEnv(pod: AgentPod, c: V1Container, ctx: SpecContext):
       }
       for (const [k, v] of Object.entries(cm.data ?? {})) env[`${from.prefix ?? ""}${k}`] = v;
     } else if (from.secretRef) {
-      if (from.secretRef.optional) continue;
-      throw new ContainerConfigError(`secret "${from.secretRef.name}" not found (skiff has no secrets)`);
+      const sec = await secret(from.secretRef.name ?? "");
+      if (!sec) {
+        if (from.secretRef.optional) continue;
+        throw new ContainerConfigError(`secret "${from.secretRef.name}" not found`);
+      }
+      for (const [k, v] of Object.entries(secretStrings(sec))) env[`${from.prefix ?? ""}${k}`] = v;
     }
   }
   for (const e of c.env ?? []) {
@@ -142,7 +160,7 @@ export async function buildEnv(pod: AgentPod, c: V1Container, ctx: SpecContext):
       env[e.name] = expandVars(e.value ?? "", env);
       continue;
     }
-    const v = await valueFrom(pod, c, e.valueFrom, configMap, ctx);
+    const v = await valueFrom(pod, c, e.valueFrom, configMap, ctx, secret);
     if (v !== undefined) env[e.name] = v;
   }
   return env;
@@ -154,6 +172,7 @@ async function valueFrom(
   src: NonNullable<NonNullable<V1Container["env"]>[number]["valueFrom"]>,
   configMap: (name: string) => Promise<V1ConfigMap | undefined>,
   ctx: SpecContext,
+  secret: (name: string) => Promise<V1Secret | undefined>,
 ): Promise<string | undefined> {
   if (src.configMapKeyRef) {
     const ref = src.configMapKeyRef;
@@ -173,8 +192,16 @@ async function valueFrom(
     return q === undefined ? undefined : String(q);
   }
   if (src.secretKeyRef) {
-    if (src.secretKeyRef.optional) return undefined;
-    throw new ContainerConfigError(`secret "${src.secretKeyRef.name}" not found (skiff has no secrets)`);
+    // Messages name the secret and key, never a value.
+    const ref = src.secretKeyRef;
+    const sec = await secret(ref.name ?? "");
+    if (!sec) {
+      if (ref.optional) return undefined;
+      throw new ContainerConfigError(`secret "${ref.name}" not found`);
+    }
+    const v = secretStrings(sec)[ref.key];
+    if (v === undefined && !ref.optional) throw new ContainerConfigError(`couldn't find key ${ref.key} in Secret ${pod.metadata.namespace}/${ref.name}`);
+    return v;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
 // restartPolicy with back-off, acts on probe results, and writes the status
 // when it changed. Runtime events, informer updates, probe results and timers
 // all just call schedule(); a sync never runs twice at once for one pod.
-import type { V1ConfigMap, V1Container } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Container, V1Secret } from "@kubernetes/client-node";
 import { isApiError } from "../api/errors.js";
 import { R } from "../api/kinds.js";
 import type { Client } from "../client/client.js";
@@ -45,6 +45,8 @@ export interface WorkerContext {
   podIP(pod: AgentPod): string;
   releaseIP(uid: string): void;
   getConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined>;
+  /** A Secret, or undefined when it does not exist. */
+  getSecret?(namespace: string, name: string): Promise<V1Secret | undefined>;
   /** Image id for status.imageID, "" until known; looked up after a successful ensureImage. */
   imageID(image: string): string;
   learnImageID(image: string): Promise<void>;
@@ -335,6 +337,7 @@ export class PodWorker {
         hostIP: this.ctx.hostIP,
         volumePaths: env.volumePaths,
         getConfigMap: (name) => this.ctx.getConfigMap(String(pod.metadata.namespace), name),
+        getSecret: async (name) => this.ctx.getSecret?.(String(pod.metadata.namespace), name),
       });
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;

@@ -1,11 +1,15 @@
-// Pod volumes on the host: emptyDir and configMap volumes live under
+// Pod volumes on the host: emptyDir, configMap and secret volumes live under
 // <stateDir>/pods/<uid>/volumes/<name>, hostPath volumes are the host path
-// itself. ConfigMap files are rewritten whenever the ConfigMap's data changes
-// (each sync), so a running container sees the new content through its mount.
+// itself. ConfigMap and Secret files are rewritten whenever the object's data
+// changes (each sync), so a running container sees the new content through its
+// mount. An emptyDir named in the pod's volume-identity annotation (a
+// StatefulSet's claim) lives under <stateDir>/claims/<namespace>/<claim>
+// instead and outlives the pod, so the next pod with that claim finds its data.
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { V1ConfigMap, V1Volume } from "@kubernetes/client-node";
+import type { V1ConfigMap, V1Secret, V1Volume } from "@kubernetes/client-node";
+import { parseVolumeIdentities } from "../api/volume-identity.js";
 import type { AgentPod } from "./types.js";
 
 export class VolumeError extends Error {
@@ -30,7 +34,13 @@ export class VolumeManager {
   constructor(
     readonly stateDir: string,
     private readonly getConfigMap: (namespace: string, name: string) => Promise<V1ConfigMap | undefined>,
+    private readonly getSecret: (namespace: string, name: string) => Promise<V1Secret | undefined> = async () => undefined,
   ) {}
+
+  /** Where a claim's data lives on this node; not under any pod's directory, so tearDown keeps it. */
+  claimDir(namespace: string, claim: string): string {
+    return path.join(this.stateDir, "claims", namespace, claim);
+  }
 
   podDir(uid: string): string {
     return path.join(this.stateDir, "pods", uid);
@@ -44,7 +54,15 @@ export class VolumeManager {
   async setUp(pod: AgentPod): Promise<VolumeSetUp> {
     const paths = new Map<string, string>();
     const uid = String(pod.metadata.uid);
-    for (const v of pod.spec.volumes ?? []) paths.set(v.name, await this.setUpOne(pod, uid, v));
+    const claims = parseVolumeIdentities(pod.metadata.annotations);
+    for (const v of pod.spec.volumes ?? []) {
+      const claim = claims.get(v.name);
+      if (claim && v.emptyDir) {
+        const dir = this.claimDir(String(pod.metadata.namespace), claim);
+        await fs.mkdir(dir, { recursive: true, mode: 0o777 });
+        paths.set(v.name, dir);
+      } else paths.set(v.name, await this.setUpOne(pod, uid, v));
+    }
     return { paths };
   }
 
@@ -61,6 +79,18 @@ export class VolumeManager {
       }
       const files = configMapFiles(cm, v.configMap.items, v.name);
       await this.writeFiles(`${uid}/${v.name}`, dir, files, v.configMap.defaultMode ?? 0o644);
+      return dir;
+    }
+    if (v.secret) {
+      await fs.mkdir(dir, { recursive: true });
+      const name = v.secret.secretName ?? "";
+      const secret = await this.getSecret(String(pod.metadata.namespace), name);
+      if (!secret) {
+        if (v.secret.optional) return dir;
+        throw new VolumeError(v.name, `secret "${name}" not found`);
+      }
+      const files = secretFiles(secret, v.secret.items, v.name);
+      await this.writeFiles(`${uid}/${v.name}`, dir, files, v.secret.defaultMode ?? 0o644);
       return dir;
     }
     // emptyDir, and any source skiff does not model (scratch space is the honest fallback).
@@ -127,6 +157,21 @@ export function configMapFiles(cm: V1ConfigMap, items: Array<{ key: string; path
   for (const item of items) {
     const data = all.get(item.key);
     if (data === undefined) throw new VolumeError(volume, `configmap references non-existent config key: ${item.key}`);
+    if (item.path.split("/").includes("..") || path.isAbsolute(item.path)) throw new VolumeError(volume, `invalid path ${item.path}`);
+    out.set(item.path, data);
+  }
+  return out;
+}
+
+/** File path (relative) → decoded content for a secret volume, honouring items. Errors name keys, never values. */
+export function secretFiles(secret: V1Secret, items: Array<{ key: string; path: string }> | undefined, volume: string): Map<string, Buffer> {
+  const all = new Map<string, Buffer>();
+  for (const [k, v] of Object.entries(secret.data ?? {})) all.set(k, Buffer.from(String(v), "base64"));
+  if (!items?.length) return all;
+  const out = new Map<string, Buffer>();
+  for (const item of items) {
+    const data = all.get(item.key);
+    if (data === undefined) throw new VolumeError(volume, `references non-existent secret key: ${item.key}`);
     if (item.path.split("/").includes("..") || path.isAbsolute(item.path)) throw new VolumeError(volume, `invalid path ${item.path}`);
     out.set(item.path, data);
   }

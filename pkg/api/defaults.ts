@@ -4,6 +4,11 @@
 // second time. "Unset" follows Go: a missing field, null, and for plain (non
 // pointer) fields also "" or 0, since Go cannot tell those from missing.
 import type { KubeObject } from "./types.js";
+import { defaultCronJob, defaultJob } from "./defaults/batch.js";
+import { defaultLimitRange } from "./defaults/policy.js";
+import { defaultHorizontalPodAutoscaler } from "./defaults/autoscaling.js";
+import { defaultSecret } from "./defaults/secret.js";
+import { defaultDaemonSet, defaultStatefulSet } from "./defaults/sets.js";
 
 type Rec = Record<string, unknown>;
 
@@ -59,6 +64,27 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       break;
     case "Node":
       defaultNode(obj);
+      break;
+    case "LimitRange":
+      defaultLimitRange(obj);
+      break;
+    case "HorizontalPodAutoscaler":
+      defaultHorizontalPodAutoscaler(obj);
+      break;
+    case "DaemonSet":
+      defaultDaemonSet(obj);
+      break;
+    case "StatefulSet":
+      defaultStatefulSet(obj);
+      break;
+    case "Secret":
+      defaultSecret(obj);
+      break;
+    case "Job":
+      defaultJob(obj);
+      break;
+    case "CronJob":
+      defaultCronJob(obj);
       break;
   }
   return obj;

@@ -18,6 +18,8 @@ export interface ResourceInfo {
   categories: string[];
   /** Name of the @kubernetes/client-node model class ("V1Pod"), for schemas. */
   model: string;
+  /** Only for VIRTUAL_RESOURCES: the verbs discovery lists (stored kinds serve them all). */
+  verbs?: string[];
 }
 
 const VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const;
@@ -52,6 +54,22 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res({ group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", plural: "clusterrolebindings", singular: "clusterrolebinding", shortNames: [], namespaced: false, model: "V1ClusterRoleBinding" }),
 ];
 
+/**
+ * Resources answered by a route of their own and never stored (access reviews;
+ * later metrics). They are in discovery and in request attributes, so RBAC can
+ * name them, but not in RESOURCES, so the store, registry, OpenAPI and CLI
+ * listings never see them. The generic REST handler refuses them.
+ */
+export const VIRTUAL_RESOURCES: readonly ResourceInfo[] = [
+  res({ group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview", plural: "selfsubjectaccessreviews", singular: "", shortNames: [], namespaced: false, model: "V1SelfSubjectAccessReview", verbs: ["create"] }),
+  res({ group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectRulesReview", plural: "selfsubjectrulesreviews", singular: "", shortNames: [], namespaced: false, model: "V1SelfSubjectRulesReview", verbs: ["create"] }),
+  res({ group: "authorization.k8s.io", version: "v1", kind: "SubjectAccessReview", plural: "subjectaccessreviews", singular: "", shortNames: [], namespaced: false, model: "V1SubjectAccessReview", verbs: ["create"] }),
+  res({ group: "authorization.k8s.io", version: "v1", kind: "LocalSubjectAccessReview", plural: "localsubjectaccessreviews", singular: "", shortNames: [], namespaced: true, model: "V1LocalSubjectAccessReview", verbs: ["create"] }),
+  // The resource metrics API `kubectl top` reads (served by pkg/metrics/api.ts).
+  res({ group: "metrics.k8s.io", version: "v1beta1", kind: "NodeMetrics", plural: "nodes", singular: "", shortNames: [], namespaced: false, model: "", verbs: ["get", "list"] }),
+  res({ group: "metrics.k8s.io", version: "v1beta1", kind: "PodMetrics", plural: "pods", singular: "", shortNames: [], namespaced: true, model: "", verbs: ["get", "list"] }),
+];
+
 export function apiVersionOf(r: Pick<ResourceInfo, "group" | "version">): string {
   return r.group === "" ? r.version : `${r.group}/${r.version}`;
 }
@@ -66,7 +84,8 @@ export function byKind(apiVersion: string, kind: string): ResourceInfo | undefin
 }
 
 export function byGroupPlural(group: string, version: string, plural: string): ResourceInfo | undefined {
-  return RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
+  const match = (r: ResourceInfo) => r.group === group && r.version === version && r.plural === plural;
+  return RESOURCES.find(match) ?? VIRTUAL_RESOURCES.find(match);
 }
 
 /**
@@ -84,8 +103,9 @@ export function resolveResource(name: string): ResourceInfo | undefined {
   );
 }
 
+/** Every served API group, virtual ones included (discovery). */
 export function groups(): string[] {
-  return [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ""))];
+  return [...new Set([...RESOURCES, ...VIRTUAL_RESOURCES].map((r) => r.group).filter((g) => g !== ""))];
 }
 
 /** The registry entry for a plural ("pods", "deployments"); throws on a typo. */

@@ -45,8 +45,9 @@ describe("tableFor", () => {
   });
 
   it("falls back to NAME and AGE for kinds without a printer", () => {
-    const secret: KubeObject = { apiVersion: "v1", kind: "Secret", metadata: { name: "s", creationTimestamp: "2024-05-01T11:00:00Z" } };
-    const table = tableFor("Secret", [secret], { now, includeObject: "None" });
+    // A kind no printer knows (Secret had none until it got its own).
+    const other: KubeObject = { apiVersion: "example.dev/v1", kind: "Example", metadata: { name: "s", creationTimestamp: "2024-05-01T11:00:00Z" } };
+    const table = tableFor("Example", [other], { now, includeObject: "None" });
     expect(table.columnDefinitions.map((c) => c.name)).toEqual(["Name", "Age"]);
     expect(table.rows[0].cells).toEqual(["s", "60m"]);
   });

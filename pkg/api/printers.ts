@@ -8,6 +8,11 @@ import { configMapPrinter, defaultPrinter, eventPrinter, leasePrinter, namespace
 import { endpointsPrinter, servicePrinter } from "./printers/network.js";
 import { nodePrinter } from "./printers/node.js";
 import { podPrinter } from "./printers/pod.js";
+import { cronJobPrinter, jobPrinter } from "./printers/batch.js";
+import { limitRangePrinter, resourceQuotaPrinter } from "./printers/policy.js";
+import { horizontalPodAutoscalerPrinter } from "./printers/autoscaling.js";
+import { secretPrinter } from "./printers/secret.js";
+import { daemonSetPrinter, statefulSetPrinter } from "./printers/sets.js";
 import type { KindPrinter, Table, TableColumnDefinition, TableRow } from "./printers/table.js";
 
 export type { Table, TableColumnDefinition, TableRow, TableRowCondition } from "./printers/table.js";
@@ -34,6 +39,8 @@ export interface TableOptions {
 type AnyPrinter = KindPrinter<never>;
 const PRINTERS: Record<string, AnyPrinter> = {
   Pod: podPrinter,
+  Job: jobPrinter,
+  CronJob: cronJobPrinter,
   Deployment: deploymentPrinter,
   ReplicaSet: replicaSetPrinter,
   Service: servicePrinter,
@@ -43,6 +50,12 @@ const PRINTERS: Record<string, AnyPrinter> = {
   Event: eventPrinter,
   ConfigMap: configMapPrinter,
   Lease: leasePrinter,
+  ResourceQuota: resourceQuotaPrinter,
+  LimitRange: limitRangePrinter,
+  HorizontalPodAutoscaler: horizontalPodAutoscalerPrinter,
+  DaemonSet: daemonSetPrinter,
+  StatefulSet: statefulSetPrinter,
+  Secret: secretPrinter,
 };
 
 function printerFor(kind: string): KindPrinter<KubeObject> {

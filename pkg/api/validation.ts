@@ -11,6 +11,12 @@ import { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain, type NameValida
 import { validatePodSpec } from "./validation/pod.js";
 import { validateService } from "./validation/service.js";
 import { validateDeployment, validateReplicaSet } from "./validation/workloads.js";
+import { validateCronJob, validateJob } from "./validation/batch.js";
+import { validateLimitRange, validateResourceQuota } from "./validation/policy.js";
+import { validateHorizontalPodAutoscaler } from "./validation/autoscaling.js";
+import { validateDaemonSet, validateStatefulSet } from "./validation/sets.js";
+import { validateSecret } from "./validation/secret.js";
+import { nameIsPathSegment, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from "./validation/rbac.js";
 import {
   validateConfigMap,
   validateEndpoints,
@@ -54,6 +60,11 @@ const NAME_RULES: Record<string, NameValidator> = {
   // Service names become DNS labels (`svc.ns.svc.cluster.local`) and env var prefixes.
   Service: nameIsDNS1035Label,
   Namespace: nameIsDNSLabel,
+  // RBAC names are path segments ("system:node"), as in Kubernetes.
+  Role: nameIsPathSegment,
+  ClusterRole: nameIsPathSegment,
+  RoleBinding: nameIsPathSegment,
+  ClusterRoleBinding: nameIsPathSegment,
 };
 
 type KindValidator = (obj: KubeObject, ctx: { old?: KubeObject }) => FieldError[];
@@ -69,6 +80,18 @@ const KIND_RULES: Record<string, KindValidator> = {
   Lease: validateLease,
   Event: validateEvent,
   Endpoints: validateEndpoints,
+  Job: validateJob,
+  CronJob: validateCronJob,
+  ResourceQuota: validateResourceQuota,
+  LimitRange: validateLimitRange,
+  HorizontalPodAutoscaler: validateHorizontalPodAutoscaler,
+  DaemonSet: validateDaemonSet,
+  StatefulSet: validateStatefulSet,
+  Secret: validateSecret,
+  Role: validateRole,
+  ClusterRole: validateClusterRole,
+  RoleBinding: validateRoleBinding,
+  ClusterRoleBinding: validateClusterRoleBinding,
 };
 
 function validatePod(obj: KubeObject): FieldError[] {

@@ -73,3 +73,18 @@ export function forbiddenMessage(a: AuthorizationAttributes, reason?: string): s
   const scope = a.namespace ? ` in the namespace "${a.namespace}"` : " at the cluster scope";
   return `${what} is forbidden: User "${a.user}" cannot ${a.verb} resource "${res}" in API group "${a.apiGroup ?? ""}"${scope}${reason ? `: ${reason}` : ""}`;
 }
+
+/**
+ * A second way in besides bearer tokens: the dashboard's browser session
+ * (a cookie). Consulted only when a request has no Authorization header.
+ */
+export interface SessionAuthenticator {
+  /** Exact paths whose routes check sessions themselves (a login page must load without one). */
+  readonly publicPaths: ReadonlySet<string>;
+  /**
+   * The user of the request's session cookie, or undefined when it has none
+   * (then the request is 401). Throws an ApiError (403) for a cookie-authenticated
+   * write without the CSRF header.
+   */
+  authenticateSession(req: { method: string; headers: Record<string, string | string[] | undefined> }): UserInfo | undefined;
+}

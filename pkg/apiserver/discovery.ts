@@ -1,7 +1,9 @@
 // Legacy discovery documents (/api, /apis, /api/v1, /apis/{g}/{v}) built from
 // the resource registry. kubectl asks first for aggregated discovery; answering
 // with plain application/json makes it fall back to these, which is enough.
-import { apiVersionOf, groups, RESOURCES, resourceVerbs, type ResourceInfo } from "../api/kinds.js";
+import { apiVersionOf, groups, RESOURCES, resourceVerbs, VIRTUAL_RESOURCES, type ResourceInfo } from "../api/kinds.js";
+
+const SERVED = [...RESOURCES, ...VIRTUAL_RESOURCES];
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32" };
 
@@ -28,7 +30,7 @@ export function apiVersions(serverAddress: string): object {
 }
 
 function groupVersions(group: string): string[] {
-  return [...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version))];
+  return [...new Set(SERVED.filter((r) => r.group === group).map((r) => r.version))];
 }
 
 function groupEntry(group: string): { name: string; versions: object[]; preferredVersion: object } | undefined {
@@ -59,7 +61,7 @@ function subresourceEntries(r: ResourceInfo): object[] {
 }
 
 export function apiResourceList(group: string, version: string): object | undefined {
-  const served = RESOURCES.filter((r) => r.group === group && r.version === version);
+  const served = SERVED.filter((r) => r.group === group && r.version === version);
   if (served.length === 0) return undefined;
   const resources: object[] = [];
   for (const r of served) {
@@ -68,7 +70,7 @@ export function apiResourceList(group: string, version: string): object | undefi
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
-      verbs: [...resourceVerbs],
+      verbs: [...(r.verbs ?? resourceVerbs)],
       ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length > 0 ? { categories: r.categories } : {}),
     });

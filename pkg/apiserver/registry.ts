@@ -16,7 +16,9 @@ import { generateNameSuffix, jsonEqual, newUid, rfc3339, specPart } from "./obje
 import { checkPodUpdate } from "./pod-update.js";
 import { fieldLabelsFor } from "./field-labels.js";
 import { allocatePodCidr } from "./node-ipam.js";
-import { allocateServiceAddresses } from "./service-alloc.js";
+import { allocateServiceAddressesFrom, serviceClaimValues, usedFromClaims } from "./service-alloc.js";
+import { RangeAllocator } from "./range-allocation.js";
+import { tooDeepMessage, valueTooDeep } from "../util/json-depth.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
@@ -100,8 +102,9 @@ export class Registry {
   private readonly sweeping = new Map<string, NodeJS.Timeout>();
   private closed = false;
   private allocationChain: Promise<unknown> = Promise.resolve();
-  /** Pod CIDRs of existing Nodes; undefined until first needed. */
-  private podCidrs: Set<string> | undefined;
+  /** Service IPs and node ports, and node pod CIDRs: pools shared by every API server over the store. */
+  private readonly servicePool: RangeAllocator;
+  private readonly podCidrPool: RangeAllocator;
 
   constructor(
     readonly store: Store,
@@ -110,6 +113,13 @@ export class Registry {
     this.clock = opts.clock ?? (() => new Date());
     this.admission = opts.admission ?? [];
     this.sweepMs = opts.namespaceSweepMs ?? 500;
+    const seed = (kind: string, values: (o: KubeObject) => string[]) => async () => {
+      const info = RESOURCES.find((r) => r.kind === kind)!;
+      const items = (await this.store.list(resourceKey(info))).items;
+      return items.flatMap((o) => values(o).map((v): [string, string] => [v, poolOwner(o)]));
+    };
+    this.servicePool = new RangeAllocator(store, "services", { clock: this.clock, seed: seed("Service", serviceClaimValues) });
+    this.podCidrPool = new RangeAllocator(store, "podcidrs", { clock: this.clock, seed: seed("Node", podCidrValues) });
   }
 
   /** Create the system namespaces if missing; idempotent. */
@@ -182,12 +192,18 @@ export class Registry {
     if (!meta.name && meta.generateName) meta.name = meta.generateName + generateNameSuffix();
     applyDefaults(obj);
     this.prepareForCreate(info, obj);
-    if (info.kind === "Node") await this.assignPodCidr(obj);
-    if (info.kind === "Service") await this.allocateService(info, obj);
-    await this.admit({ operation: "CREATE", info, namespace: meta.namespace, name: meta.name, object: obj, ctx });
-    this.validate(info, obj);
-    if (ctx.dryRun) return obj;
-    return this.store.create(ref(info, meta.namespace, meta.name!), obj);
+    if (info.kind === "Node") await this.assignPodCidr(obj, ctx);
+    if (info.kind === "Service") await this.allocateService(info, obj, undefined, ctx);
+    try {
+      await this.admit({ operation: "CREATE", info, namespace: meta.namespace, name: meta.name, object: obj, ctx });
+      this.validate(info, obj);
+      if (ctx.dryRun) return obj;
+      return await this.store.create(ref(info, meta.namespace, meta.name!), obj);
+    } catch (e) {
+      // Nothing was stored: give back what was claimed for it.
+      if (!ctx.dryRun) await this.releaseClaims(info, obj);
+      throw e;
+    }
   }
 
   /** PUT: replace the object (main resource or status subresource). */
@@ -220,6 +236,7 @@ export class Registry {
     ctx: RequestContext,
     subresource?: "status",
   ): Promise<KubeObject> {
+    if (typeof patchBody === "object" && valueTooDeep(patchBody)) throw errors.badRequest(tooDeepMessage());
     for (let attempt = 0; ; attempt++) {
       let old: KubeObject | undefined;
       try {
@@ -234,6 +251,11 @@ export class Registry {
         throw e;
       }
       const patched = applyPatch(contentType, structuredClone(old), patchBody, info.kind, { fieldManager: ctx.fieldManager }) as KubeObject;
+      // A patch may remove metadata (the server-owned fields come back from the stored object) but not make it a non-object.
+      if (patched.metadata === undefined || patched.metadata === null) patched.metadata = {};
+      else if (typeof patched.metadata !== "object" || Array.isArray(patched.metadata)) {
+        throw errors.invalid(info.kind, name, [new FieldError("Invalid", "metadata", patched.metadata, "must be an object")], info.group);
+      }
       // A resourceVersion inside the patch is a precondition; otherwise the patch
       // applies to whatever is current, so a conflict just means "try again".
       const precondition = patched.metadata?.resourceVersion !== old.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined;
@@ -255,7 +277,7 @@ export class Registry {
     expectedRv: string | undefined,
     strictPrecondition = true,
   ): Promise<KubeObject> {
-    return this.exclusiveFor(info, () => this.replaceUnlocked(info, old, incoming, ctx, subresource, expectedRv, strictPrecondition));
+    return this.exclusiveFor(info, () => this.settleClaims(info, old, ctx, () => this.replaceUnlocked(info, old, incoming, ctx, subresource, expectedRv, strictPrecondition)));
   }
 
   private async replaceUnlocked(
@@ -295,7 +317,7 @@ export class Registry {
       throw errors.conflict(info.group, info.plural, meta.name!);
     }
     if (info.kind === "Pod" && subresource !== "status") checkPodUpdate(old, next);
-    if (info.kind === "Service" && subresource !== "status") await this.allocateService(info, next, old);
+    if (info.kind === "Service" && subresource !== "status") await this.allocateService(info, next, old, ctx);
     await this.admit({ operation: "UPDATE", info, namespace: meta.namespace, name: meta.name, object: next, oldObject: old, subresource, ctx });
     this.validate(info, next, old);
     meta.resourceVersion = old.metadata.resourceVersion;
@@ -351,7 +373,7 @@ export class Registry {
     }
     if (ctx.dryRun) return { object: old, finished: true };
     const deleted = await this.store.delete(ref(info, namespace, name), meta.resourceVersion);
-    if (info.kind === "Node") this.podCidrs?.delete((old.spec as { podCIDR?: string } | undefined)?.podCIDR ?? "");
+    await this.releaseClaims(info, old);
     return { object: deleted, finished: true };
   }
 
@@ -446,14 +468,16 @@ export class Registry {
     if (body === null || typeof body !== "object" || Array.isArray(body)) {
       throw errors.badRequest(`the body of the request was in an unknown format: expected a ${info.kind} object`);
     }
+    // In-process callers skip the HTTP body parser's check; structuredClone would overflow.
+    if (valueTooDeep(body)) throw errors.badRequest(tooDeepMessage());
     const obj = structuredClone(body) as KubeObject;
     const wantVersion = apiVersionOf(info);
     if (obj.kind !== undefined && obj.kind !== info.kind) {
-      throw errors.badRequest(`the kind of the provided object (${String(obj.kind)}) does not match the resource ${info.plural} (${info.kind})`);
+      throw errors.badRequest(`the kind of the provided object (${shown(obj.kind)}) does not match the resource ${info.plural} (${info.kind})`);
     }
     if (obj.apiVersion !== undefined && obj.apiVersion !== wantVersion) {
       const known = typeof obj.apiVersion === "string" && typeof obj.kind === "string" ? byKind(obj.apiVersion, obj.kind) : undefined;
-      if (!known) throw errors.badRequest(`no kind "${String(obj.kind ?? info.kind)}" is registered for version "${String(obj.apiVersion)}"`);
+      if (!known) throw errors.badRequest(`no kind "${shown(obj.kind ?? info.kind)}" is registered for version "${shown(obj.apiVersion)}"`);
     }
     obj.apiVersion = wantVersion;
     obj.kind = info.kind;
@@ -487,7 +511,7 @@ export class Registry {
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    if (["Deployment", "ReplicaSet", "Service", "Pod", "Namespace"].includes(info.kind) || info.subresources.includes("scale")) {
+    if (["Deployment", "ReplicaSet", "Service", "Pod", "Namespace", "DaemonSet"].includes(info.kind) || info.subresources.includes("scale")) {
       meta.generation = 1;
     }
     switch (info.kind) {
@@ -536,34 +560,64 @@ export class Registry {
     return run;
   }
 
-  private async allocateService(info: ResourceInfo, svc: KubeObject, old?: KubeObject): Promise<void> {
-    const all = await this.store.list(resourceKey(info));
-    const errs = allocateServiceAddresses(svc, all.items, old);
-    if (errs.length > 0) throw errors.invalid(info.kind, svc.metadata.name ?? "", errs, info.group);
+  /**
+   * Fill in the service's cluster IP and node ports from the shared pool and
+   * claim them there. On an update the claim covers the old and the new values
+   * until the write settles (settleClaims), so a failed write loses nothing.
+   */
+  private async allocateService(info: ResourceInfo, svc: KubeObject, old: KubeObject | undefined, ctx: RequestContext): Promise<void> {
+    const owner = poolOwner(old ?? svc);
+    const kept = old ? serviceClaimValues(old) : [];
+    const spec = await this.servicePool.claim(
+      owner,
+      (taken) => {
+        const candidate = structuredClone(svc);
+        const errs = allocateServiceAddressesFrom(candidate, usedFromClaims(taken), old);
+        if (errs.length > 0) throw errors.invalid(info.kind, svc.metadata.name ?? "", errs, info.group);
+        return { values: [...new Set([...kept, ...serviceClaimValues(candidate)])], result: candidate.spec };
+      },
+      { dryRun: ctx.dryRun },
+    );
+    svc.spec = spec;
+  }
+
+  /** After a Service update: keep only what the stored object holds (the new values, or the old ones if the write failed). */
+  private async settleClaims(info: ResourceInfo, old: KubeObject, ctx: RequestContext, write: () => Promise<KubeObject>): Promise<KubeObject> {
+    if (info.kind !== "Service" || ctx.dryRun) return write();
+    let stored: KubeObject;
+    try {
+      stored = await write();
+    } catch (e) {
+      await this.servicePool.claim(poolOwner(old), () => ({ values: serviceClaimValues(old), result: undefined })).catch(() => undefined);
+      throw e;
+    }
+    const deleted = !!stored.metadata.deletionTimestamp && (stored.metadata.finalizers ?? []).length === 0;
+    if (deleted) await this.releaseClaims(info, old);
+    else await this.servicePool.claim(poolOwner(old), () => ({ values: serviceClaimValues(stored), result: undefined })).catch(() => undefined);
+    return stored;
+  }
+
+  /** Give a new Node its pod range (the lowest free /24) unless it brings one, and claim it in the shared pool. */
+  private async assignPodCidr(node: KubeObject, ctx: RequestContext): Promise<void> {
+    const spec = (node.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
+    node.spec = spec;
+    const cidr = await this.podCidrPool.claim(poolOwner(node), (taken) => {
+      const chosen = spec.podCIDR || allocatePodCidr(taken);
+      return { values: [chosen], result: chosen };
+    }, { dryRun: ctx.dryRun });
+    if (!spec.podCIDR) {
+      spec.podCIDR = cidr;
+      spec.podCIDRs = [cidr];
+    }
   }
 
   /**
-   * Give a new Node its pod range unless it brings one. The ranges in use are
-   * read from the store once and then kept in memory (Node writes are
-   * serialised by exclusiveFor), so registering 1,000 nodes is not 1,000 scans.
+   * The object is gone (or was never stored): its pool values are free again.
+   * A failure here only delays reuse until the pool's next repair.
    */
-  private async assignPodCidr(node: KubeObject): Promise<void> {
-    const spec = (node.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
-    node.spec = spec;
-    const used = await this.podCidrsInUse();
-    if (!spec.podCIDR) {
-      spec.podCIDR = allocatePodCidr(used);
-      spec.podCIDRs = [spec.podCIDR];
-    }
-    used.add(spec.podCIDR);
-  }
-
-  private async podCidrsInUse(): Promise<Set<string>> {
-    if (!this.podCidrs) {
-      const nodes = await this.store.list(resourceKey(RESOURCES.find((r) => r.kind === "Node")!));
-      this.podCidrs = new Set(nodes.items.map((n) => (n.spec as { podCIDR?: string } | undefined)?.podCIDR ?? "").filter(Boolean));
-    }
-    return this.podCidrs;
+  private async releaseClaims(info: ResourceInfo, obj: KubeObject): Promise<void> {
+    const pool = info.kind === "Service" ? this.servicePool : info.kind === "Node" ? this.podCidrPool : undefined;
+    await pool?.release(poolOwner(obj)).catch(() => undefined);
   }
 
   private async requireActiveNamespace(name: string): Promise<void> {
@@ -645,6 +699,17 @@ export class Registry {
   }
 }
 
+/** Who holds pool values: the object's namespace/name and uid (a recreated object is a new owner). */
+function poolOwner(o: KubeObject): string {
+  const ns = o.metadata.namespace ? `${o.metadata.namespace}/` : "";
+  return `${ns}${o.metadata.name ?? ""}#${o.metadata.uid ?? ""}`;
+}
+
+function podCidrValues(node: KubeObject): string[] {
+  const cidr = (node.spec as { podCIDR?: unknown } | undefined)?.podCIDR;
+  return typeof cidr === "string" && cidr !== "" ? [cidr] : [];
+}
+
 function parseOr400<T>(f: () => T): T {
   try {
     return f();
@@ -677,12 +742,13 @@ function compareKey(o: KubeObject, k: { ns: string; n: string }): number {
 /** Pod QoS class from requests and limits, as status.qosClass reports it. */
 export function qosClass(pod: KubeObject): "Guaranteed" | "Burstable" | "BestEffort" {
   const spec = (pod.spec ?? {}) as { containers?: Array<{ resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }> };
-  const containers = spec.containers ?? [];
+  // Runs before validation, so a malformed spec (containers not a list of objects) must not throw here.
+  const containers = Array.isArray(spec.containers) ? spec.containers.filter((c) => c !== null && typeof c === "object") : [];
   let any = false;
   let guaranteed = containers.length > 0;
   for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
+    const req = asRecord(c.resources?.requests);
+    const lim = asRecord(c.resources?.limits);
     if (Object.keys(req).length || Object.keys(lim).length) any = true;
     for (const r of ["cpu", "memory"]) {
       if (!lim[r] || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
@@ -690,4 +756,13 @@ export function qosClass(pod: KubeObject): "Guaranteed" | "Burstable" | "BestEff
   }
   if (!any) return "BestEffort";
   return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+/** A client's value in a message: String() throws on objects like {"toString": null}. */
+function shown(v: unknown): string {
+  return typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
+}
+
+function asRecord(v: unknown): Record<string, string> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, string>) : {};
 }

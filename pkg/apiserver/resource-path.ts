@@ -14,7 +14,7 @@ export interface ResourcePath {
 }
 
 export function parseResourcePath(group: string, version: string, rest: string): ResourcePath {
-  const segs = rest.split("/").filter((s) => s !== "").map(decodeURIComponent);
+  const segs = rest.split("/").filter((s) => s !== "").map(decodeSegment);
   const notFound = () => new ApiError("NotFound", `the server could not find the requested resource`);
   if (segs.length === 0) throw notFound();
   if (segs[0] === "namespaces" && segs.length >= 3) {
@@ -28,4 +28,17 @@ export function parseResourcePath(group: string, version: string, rest: string):
   const info = byGroupPlural(group, version, segs[0]);
   if (!info || segs.length > 3) throw notFound();
   return { info, name: segs[1], subresource: segs[2] };
+}
+
+/**
+ * Percent-decode one segment. Callers pass raw URLs and router-decoded ones, so
+ * a literal "%" may arrive here; a segment that does not decode is kept as it is
+ * (no name may contain "%", so it then matches nothing: 404, not a crash).
+ */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

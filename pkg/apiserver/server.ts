@@ -13,8 +13,12 @@ import { newContext, type DeleteOptions, type FieldValidation, type Registry, ty
 import { toScale, updateScale } from "./scale.js";
 import { WatchStream } from "./watch-stream.js";
 import { parseApplyBody } from "./patch.js";
-import { forbiddenMessage, type AuthorizationAttributes, type Authenticator, type Authorizer } from "./auth.js";
+import { forbiddenMessage, type AuthorizationAttributes, type Authenticator, type Authorizer, type SessionAuthenticator } from "./auth.js";
 import { logSourceFor, resolveLogContainer, type PodLogResolver } from "./pod-logs.js";
+import { registerPodExec, type PodExecResolver } from "./pod-exec.js";
+import { impersonatedUser } from "./impersonation.js";
+import { jsonTextTooDeep, tooDeepMessage, valueTooDeep } from "../util/json-depth.js";
+import { DEFAULT_RATE_LIMIT, installRateLimit, rateLimitFromEnv, type RateLimitOptions } from "./rate-limit.js";
 
 import { SKIFF_VERSION } from "../version.js";
 export { SKIFF_VERSION };
@@ -32,14 +36,22 @@ export interface ApiServerOptions {
   audit?: (entry: AuditEntry) => void;
   tls?: { certPem: string; keyPem: string };
   bodyLimit?: number;
+  /** Per-client request rate limit (429 with Retry-After); false turns it off. Default 200/s, burst 400, or SKIFF_API_RATE_LIMIT. */
+  rateLimit?: RateLimitOptions | false;
   /** Shown in /api serverAddressByClientCIDRs. */
   advertiseAddress?: string;
   logger?: boolean;
   watch?: { bookmarkEveryMs?: number; maxBacklogBytes?: number; defaultTimeoutMs?: number };
   /** Finds the agent that serves a node's container logs (pods/log). */
   podLogs?: PodLogResolver;
+  /** Finds the agent that runs commands in a node's containers (skiff exec: POST …/pods/{name}/exec). */
+  podExec?: PodExecResolver;
   /** Extra routes (metrics…) registered by other components. */
   plugins?: Array<(app: FastifyInstance) => void | Promise<void>>;
+  /** Browser sessions (the dashboard's cookie), accepted when a request carries no Authorization header. */
+  sessions?: SessionAuthenticator;
+  /** Exact paths anyone may GET without a token (kube-public/cluster-info, for joining nodes). */
+  anonymousGetPaths?: string[];
 }
 
 const PATCH_TYPES = [
@@ -86,6 +98,8 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     // 10k objects in one list are fine; only the body limit guards input size.
     forceCloseConnections: true,
+    // URLs the router cannot decode ("/%ff") get a Status like every other error, not fastify's own body.
+    frameworkErrors: (err: Error, _req: FastifyRequest, reply: FastifyReply) => sendError(reply, errors.badRequest(`the request URL is not valid: ${err.message}`)),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
 
   const { registry } = opts;
@@ -94,12 +108,16 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   // Keep the raw text: strict field validation must see duplicate keys, which JSON.parse hides.
   app.addContentTypeParser(["application/json", ...PATCH_TYPES.filter((t) => t.endsWith("json"))], { parseAs: "string" }, (req, body, done) => {
     req.rawBody = body as string;
+    // Measured before parsing: a deeply nested body would overflow the stack later (400, not 500).
+    if (jsonTextTooDeep(body as string)) return done(errors.badRequest(tooDeepMessage()), undefined);
     jsonParser(req, body as string, done);
   });
   app.addContentTypeParser(["application/apply-patch+yaml", "application/yaml"], { parseAs: "string" }, (req, body, done) => {
     req.rawBody = body as string;
     try {
-      done(null, parseApplyBody(body as string));
+      const parsed = parseApplyBody(body as string);
+      if (valueTooDeep(parsed)) return done(errors.badRequest(tooDeepMessage()), undefined);
+      done(null, parsed);
     } catch (e) {
       done(e as Error, undefined);
     }
@@ -115,10 +133,18 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   app.addHook("onRequest", async (req) => {
     const path = req.url.split("?")[0];
     if (PUBLIC_PATHS.has(path) || !opts.authenticator) return;
-    const who = opts.authenticator.authenticate(req.headers.authorization);
+    if (opts.sessions?.publicPaths.has(path)) return;
+    if ((req.method === "GET" || req.method === "HEAD") && opts.anonymousGetPaths?.includes(path)) return;
+    // A bearer token always wins; the session cookie is only the fallback for a browser, which cannot send one.
+    const who =
+      req.headers.authorization === undefined && opts.sessions
+        ? opts.sessions.authenticateSession(req)
+        : opts.authenticator.authenticate(req.headers.authorization);
     if (!who) throw new ApiError("Unauthorized", "Unauthorized");
-    req.user = who.user;
-    req.groups = who.groups;
+    // headersDistinct keeps repeated Impersonate-Group headers apart; app.inject() requests lack it.
+    const acting = await impersonatedUser(who, req.raw.headersDistinct ?? req.headers, opts.authorizer, path);
+    req.user = acting.user;
+    req.groups = acting.groups;
     const attrs = requestAttributes(req);
     req.authz = attrs;
     if (opts.authorizer) {
@@ -128,6 +154,9 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
       }
     }
   });
+  const rateLimit = opts.rateLimit ?? rateLimitFromEnv() ?? DEFAULT_RATE_LIMIT;
+  // After authentication (hooks run in order): the bucket is the user's.
+  if (rateLimit && opts.authenticator) installRateLimit(app, { exemptPaths: PUBLIC_PATHS, ...rateLimit });
   if (opts.audit) {
     const audit = opts.audit;
     app.addHook("onResponse", async (req, reply) => {
@@ -173,11 +202,14 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   });
 
   for (const plugin of opts.plugins ?? []) await plugin(app);
+  if (opts.podExec) registerPodExec(app, registry, opts.podExec);
 
   async function handleResource(req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply, p: ResourcePath): Promise<unknown> {
     const q = req.query;
     const ctx = contextFrom(req, q);
     const { info, namespace, name, subresource } = p;
+    // Virtual resources (access reviews) have routes of their own and are never stored.
+    if (info.verbs) throw methodNotAllowed(req.method);
     const asTable = wantsTable(req.headers.accept);
     const method = req.method;
     if (method === "PATCH" && !PATCH_TYPES.includes(contentTypeOf(req))) {
@@ -185,7 +217,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     }
     const result = await dispatch();
     if (ctx.warnings.length > 0) {
-      reply.header("Warning", ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", "));
+      reply.header("Warning", warningHeader(ctx.warnings));
     }
     return result;
 
@@ -395,6 +427,29 @@ export function requestAttributes(req: FastifyRequest): AuthorizationAttributes 
   } catch {
     return { user, groups, verb: method, isResourceRequest: false, path };
   }
+}
+
+/** Most warnings one response carries; the rest are summarised (clients cap header sizes, Node's at 16 KiB). */
+const MAX_WARNING_BYTES = 8 * 1024;
+
+/**
+ * `299 - "text"` per warning. Header values must be printable ASCII, and a
+ * warning can quote user input (an unknown field named in any script), so
+ * everything else is written as a \uXXXX escape.
+ */
+export function warningHeader(warnings: string[]): string {
+  const parts: string[] = [];
+  let bytes = 0;
+  for (const [i, w] of warnings.entries()) {
+    const text = `299 - ${JSON.stringify(w).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}`;
+    if (bytes + text.length > MAX_WARNING_BYTES) {
+      parts.push(`299 - "${warnings.length - i} more warnings not shown"`);
+      break;
+    }
+    parts.push(text);
+    bytes += text.length + 2;
+  }
+  return parts.join(", ");
 }
 
 function notFound(): never {

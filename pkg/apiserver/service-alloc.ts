@@ -44,6 +44,15 @@ function specOf(svc: KubeObject): ServiceSpec {
   return (svc.spec ?? {}) as ServiceSpec;
 }
 
+function wellFormed(spec: unknown): boolean {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (spec === undefined) return true;
+  if (!isObj(spec)) return false;
+  if (spec.clusterIP !== undefined && typeof spec.clusterIP !== "string") return false;
+  if (spec.ports === undefined) return true;
+  return Array.isArray(spec.ports) && spec.ports.every((p) => isObj(p) && (p.nodePort === undefined || typeof p.nodePort === "number"));
+}
+
 function usesNodePorts(spec: ServiceSpec): boolean {
   return spec.type === "NodePort" || spec.type === "LoadBalancer";
 }
@@ -68,10 +77,18 @@ export function usedAllocations(services: KubeObject[], exclude?: { namespace?: 
  * Returns field errors for requested values that are taken or out of range.
  */
 export function allocateServiceAddresses(svc: KubeObject, others: KubeObject[], old?: KubeObject): FieldError[] {
+  return allocateServiceAddressesFrom(svc, usedAllocations(others, { namespace: svc.metadata.namespace, name: svc.metadata.name }), old);
+}
+
+/** The same, given what other services hold (the shared pool of pkg/apiserver/range-allocation.ts). */
+export function allocateServiceAddressesFrom(svc: KubeObject, used: { ips: ReadonlySet<string>; ports: ReadonlySet<number> }, old?: KubeObject): FieldError[] {
+  // Runs before validation: a spec of the wrong shape is left to validation's field errors, not thrown on here.
+  if (!wellFormed(svc.spec)) return [];
   const spec = specOf(svc);
   svc.spec = spec;
   const oldSpec = old ? specOf(old) : undefined;
-  const { ips, ports } = usedAllocations(others, { namespace: svc.metadata.namespace, name: svc.metadata.name });
+  const ips = new Set(used.ips);
+  const ports = new Set(used.ports);
   const errs: FieldError[] = [];
 
   if (spec.type === "ExternalName") {
@@ -109,6 +126,27 @@ export function allocateServiceAddresses(svc: KubeObject, others: KubeObject[], 
     ports.add(p.nodePort);
   });
   return errs;
+}
+
+/** The pool values a service holds: "ip:<clusterIP>" and "port:<nodePort>". */
+export function serviceClaimValues(svc: KubeObject): string[] {
+  if (!wellFormed(svc.spec)) return [];
+  const spec = specOf(svc);
+  const values: string[] = [];
+  if (typeof spec.clusterIP === "string" && spec.clusterIP !== "" && spec.clusterIP !== "None") values.push(`ip:${spec.clusterIP}`);
+  for (const p of spec.ports ?? []) if (p?.nodePort) values.push(`port:${p.nodePort}`);
+  return values;
+}
+
+/** Pool values back into the sets allocateServiceAddressesFrom takes. */
+export function usedFromClaims(values: Iterable<string>): { ips: Set<string>; ports: Set<number> } {
+  const ips = new Set<string>();
+  const ports = new Set<number>();
+  for (const v of values) {
+    if (v.startsWith("ip:")) ips.add(v.slice(3));
+    else if (v.startsWith("port:")) ports.add(Number(v.slice(5)));
+  }
+  return { ips, ports };
 }
 
 function nextFreeIp(used: Set<string>): string {

@@ -11,12 +11,16 @@ import { startControllers } from "../controllers/manager.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { Agent } from "../agent/agent.js";
 import { ServiceProxy } from "../proxy/proxy.js";
-import { DockerRuntime } from "../runtime/docker.js";
 import { FakeRuntime } from "../runtime/fake.js";
 import type { ContainerRuntime } from "../runtime/runtime.js";
+import type { Clock } from "../util/clock.js";
 import { ClusterScopedRuntime } from "../runtime/cluster-scoped.js";
+import { dockerSocketPermissionHint } from "../runtime/docker-socket.js";
 import { ensureClusterId } from "./state-dir.js";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
+import { buildLabTools, heartbeatFor, startSimulatedNodes, type LabTools } from "./lab-tools.js";
+import { buildMetricsPipeline, type MetricsPipeline } from "../metrics/pipeline.js";
+import type { HpaTuning } from "../controllers/quota-hpa.js";
 
 export type RuntimeChoice = "auto" | "docker" | "fake";
 
@@ -34,6 +38,20 @@ export interface ClusterOptions extends ControlPlaneOptions {
   /** Progress and notices ("Docker is not answering…"). */
   log?: (line: string) => void;
   onError?: (component: string, e: Error) => void;
+  /** How often node usage is sampled for `top`, the HPA and accounting. Default 15 s. */
+  metricsIntervalMs?: number;
+  /** The sampler's clock (tests drive accounting rounds with a FakeClock). */
+  metricsClock?: Clock;
+  /** HPA sync period and windows (tests shorten them). */
+  hpa?: HpaTuning;
+  /** A ready-made runtime for the nodes (tests: a FakeRuntime with behaviours); overrides `runtime`. */
+  containerRuntime?: ContainerRuntime;
+  /** Job/CronJob tuning: the clock CronJobs follow and the Job failure back-off (tests shorten it). */
+  batch?: { cronJobClock?: Clock; jobBackoffBaseMs?: number };
+  /** Simulated nodes fake-1..N on a FakeRuntime beside the real ones (`skiff up --fake-nodes`). */
+  fakeNodes?: number;
+  /** Node agents' Lease renewal period; default: one that fits nodeGracePeriodMs (lab-tools.ts heartbeatFor). */
+  nodeHeartbeatMs?: number;
 }
 
 export interface Cluster {
@@ -41,18 +59,28 @@ export interface Cluster {
   client: InProcessClient;
   runtime: ContainerRuntime | undefined;
   nodeNames: string[];
+  /** Usage sampling, the metrics API and accounting. */
+  metrics: MetricsPipeline;
+  /** Chaos, decision records and simulated nodes (issue 13). */
+  labTools: LabTools;
+  /** The FakeRuntime of the simulated nodes (fakeNodes > 0). */
+  simulatedRuntime: ContainerRuntime | undefined;
   /** Stop everything; containers keep running unless removeContainers (agents adopt them on the next start). */
   close(opts?: { removeContainers?: boolean }): Promise<void>;
 }
 
 export async function chooseRuntime(choice: RuntimeChoice, opts: { fakeHttp?: boolean; log?: (l: string) => void }): Promise<ContainerRuntime> {
   if (choice !== "fake") {
+    // Loaded on demand: dockerode costs ~300 ms of start-up that `--runtime fake` never needs.
+    const { DockerRuntime } = await import("../runtime/docker.js");
     const docker = new DockerRuntime();
     if (await docker.ping()) return docker;
     await docker.close();
+    const denied = dockerSocketPermissionHint();
     if (choice === "docker") {
-      throw new Error("Docker is not answering on /var/run/docker.sock - start it (bash scripts/docker-up.sh) or use --runtime fake");
+      throw new Error(denied ? `Docker: ${denied}` : "Docker is not answering on /var/run/docker.sock - start it (bash scripts/docker-up.sh) or use --runtime fake");
     }
+    if (denied) opts.log?.(`Docker: ${denied}`);
     opts.log?.("Docker is not answering on /var/run/docker.sock: using the fake runtime (pods run without containers). Start Docker with `bash scripts/docker-up.sh` for real containers.");
   }
   return new FakeRuntime({ serveHttp: opts.fakeHttp });
@@ -60,13 +88,19 @@ export async function chooseRuntime(choice: RuntimeChoice, opts: { fakeHttp?: bo
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const agents = new Map<string, Agent>();
-  const cp = await startControlPlane({ ...opts, podLogs: (node) => agents.get(node) });
+  const onError = opts.onError ?? ((c, e) => process.stderr.write(`${c}: ${e.message}\n`));
+  const tools = buildLabTools({ onError });
+  const metrics = buildMetricsPipeline({ sources: () => agents.values(), intervalMs: opts.metricsIntervalMs, clock: opts.metricsClock, onError });
+  // The dashboard is on unless a caller turns it off (dashboard: false).
+  const cp = await startControlPlane({ dashboard: true, ...opts, plugins: [...(opts.plugins ?? []), metrics.apiPlugin, ...tools.plugins], podLogs: (node) => agents.get(node), podExec: (node) => agents.get(node) });
   const client = new InProcessClient(cp.registry);
   const informers = new InformerFactory(client);
-  const onError = opts.onError ?? ((c, e) => process.stderr.write(`${c}: ${e.message}\n`));
+  metrics.attach(client, informers);
   const recorder = (component: string) => new EventRecorder(client, component);
+  tools.attach(client, recorder("skiff-chaos"));
   const stops: Array<() => Promise<void>> = [];
   let runtime: ContainerRuntime | undefined;
+  let simulatedRuntime: ContainerRuntime | undefined;
   try {
     const controllers = await startControllers({
       client,
@@ -74,16 +108,21 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       nodeGracePeriodMs: opts.nodeGracePeriodMs,
       podEvictionTimeoutMs: opts.podEvictionTimeoutMs,
       onError: (name, _key, e) => onError(name, e),
+      metrics: metrics.sampler,
+      hpa: opts.hpa,
+      cronJobClock: opts.batch?.cronJobClock,
+      jobBackoffBaseMs: opts.batch?.jobBackoffBaseMs,
     });
     stops.push(() => controllers.stop());
 
-    const scheduler = new Scheduler({ client, informers, recorder: recorder("default-scheduler"), onError: (e) => onError("scheduler", e) });
+    const scheduler = new Scheduler({ client, informers, recorder: recorder("default-scheduler"), decisions: tools.decisions(client), onError: (e) => onError("scheduler", e) });
     await scheduler.start();
     stops.push(() => scheduler.stop());
 
     const nodeCount = opts.nodes ?? 1;
+    const heartbeatMs = opts.nodeHeartbeatMs ?? heartbeatFor(opts.nodeGracePeriodMs);
     if (nodeCount > 0) {
-      runtime = new ClusterScopedRuntime(await chooseRuntime(opts.runtime ?? "auto", opts), ensureClusterId(cp.paths));
+      runtime = new ClusterScopedRuntime(opts.containerRuntime ?? (await chooseRuntime(opts.runtime ?? "auto", opts)), ensureClusterId(cp.paths));
       const podInformer = informers.for(R.pods);
       await podInformer.start();
       const capacity = opts.nodeCapacity ?? (runtime.name === "fake" ? { cpu: "4", memory: "8Gi", pods: 110 } : undefined);
@@ -93,7 +132,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       for (let i = 1; i <= nodeCount; i++) {
         const nodeName = `node-${i}`;
         const agent = new Agent({
-          client,
+          client: tools.agentClient(nodeName, client),
           runtime,
           nodeName,
           podInformer,
@@ -101,13 +140,25 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           capacity,
           stateDir: join(cp.paths.dir, "agents", nodeName),
           relistMs,
+          heartbeatMs,
           onError: (e) => onError(`agent ${nodeName}`, e),
         });
         await agent.start();
         agents.set(nodeName, agent);
+        tools.addNode(nodeName, agent, runtime);
         if (nodeCount >= 100 && i % 100 === 0) opts.log?.(`  ${i}/${nodeCount} nodes registered`);
       }
     }
+    if ((opts.fakeNodes ?? 0) > 0) {
+      const podInformer = informers.for(R.pods);
+      await podInformer.start();
+      const sim = await startSimulatedNodes({ count: opts.fakeNodes!, client, tools, clusterId: ensureClusterId(cp.paths), podInformer, recorder: recorder("kubelet"), stateDir: cp.paths.dir, capacity: opts.nodeCapacity, heartbeatMs, fakeHttp: opts.fakeHttp, onError, log: opts.log });
+      simulatedRuntime = sim.runtime;
+      for (const [name, agent] of sim.agents) agents.set(name, agent);
+    }
+
+    metrics.start();
+    stops.push(() => metrics.stop());
 
     if (opts.proxy !== false) {
       const proxy = new ServiceProxy({ client, informers });
@@ -115,10 +166,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       stops.push(() => proxy.stop());
     }
   } catch (e) {
+    await tools.close();
     for (const s of stops.reverse()) await s().catch(() => undefined);
     for (const a of agents.values()) await a.stop({ leaveContainers: true }).catch(() => undefined);
     informers.stopAll();
     await runtime?.close();
+    await simulatedRuntime?.close();
     await cp.close();
     throw e;
   }
@@ -129,12 +182,17 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     client,
     runtime,
     nodeNames: [...agents.keys()],
+    metrics,
+    labTools: tools,
+    simulatedRuntime,
     close(closeOpts = {}) {
       closing ??= (async () => {
+        await tools.close();
         for (const s of [...stops].reverse()) await s().catch(() => undefined);
         await Promise.all([...agents.values()].map((a) => a.stop({ leaveContainers: !closeOpts.removeContainers }).catch(() => undefined)));
         informers.stopAll();
         await runtime?.close();
+        await simulatedRuntime?.close();
         await cp.close();
       })();
       return closing;

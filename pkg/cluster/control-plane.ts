@@ -1,15 +1,25 @@
 // Wiring for the control plane: state dir, PKI, tokens, store, registry and
 // the HTTPS API server. The only place that knows how the parts fit together.
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/store.js";
 import { Registry, type AdmissionPlugin } from "../apiserver/registry.js";
-import { buildApiServer, type AuditEntry } from "../apiserver/server.js";
-import { StaticTokenAuthenticator, type Authorizer } from "../apiserver/auth.js";
+import { buildApiServer, type ApiServerOptions, type AuditEntry } from "../apiserver/server.js";
+import type { Authorizer } from "../apiserver/auth.js";
+import { NodeRestriction, startAuthStack, type AuthStack } from "../auth/setup.js";
+import { admissionChain } from "../admission/index.js";
+import { JobSelectorAdmission } from "../admission/job-selector.js";
+import { PodSecurity, optionsFromEnv, type PodSecurityOptions } from "../admission/pod-security.js";
 import type { PodLogResolver } from "../apiserver/pod-logs.js";
+import type { PodExecResolver } from "../apiserver/pod-exec.js";
+import { buildDashboard } from "../dashboard/dashboard.js";
 import { buildKubeconfig, kubeconfigYaml } from "../client/kubeconfig.js";
-import { ensureAdminToken, ensurePki, loadTokens, statePaths, writeFileAtomic, type StatePaths } from "./state-dir.js";
+import { ensureAdminToken, ensurePki, statePaths, writeFileAtomic, type StatePaths } from "./state-dir.js";
+import { InProcessClient } from "../client/in-process.js";
+import { CLUSTER_INFO_PATH, publishClusterInfo } from "./cluster-info.js";
+import { watchServingCertificate } from "./cert-rotation.js";
+import type { Server as HttpsServer } from "node:https";
 
 export interface ControlPlaneOptions {
   stateDir: string;
@@ -23,12 +33,20 @@ export interface ControlPlaneOptions {
   extraHosts?: string[];
   /** Finds the agent serving a node's logs (pods/log). */
   podLogs?: PodLogResolver;
-  /** Authorization (RBAC) for every API request; default: every authenticated user may do anything. */
+  /** Finds the agent that runs `skiff exec` commands on a node. */
+  podExec?: PodExecResolver;
+  /** Authorization for every API request; default: Node + RBAC (pkg/auth), the admin token is in system:masters. */
   authorizer?: Authorizer;
-  /** Audit sink, called once per request. */
+  /** Audit sink, called once per request (besides $SKIFF_HOME/audit.log). */
   audit?: (entry: AuditEntry) => void;
   /** Admission plugins (quota, limit ranges…), run on every write. */
   admission?: AdmissionPlugin[];
+  /** Extra API routes (the metrics.k8s.io API). */
+  plugins?: ApiServerOptions["plugins"];
+  /** Which host-escaping pod settings the admin allows (default: none; env SKIFF_ALLOW_PRIVILEGED, SKIFF_ALLOWED_HOST_PATHS). */
+  podSecurity?: PodSecurityOptions;
+  /** Serve the web dashboard at /ui (pkg/dashboard). */
+  dashboard?: boolean;
 }
 
 export interface ControlPlane {
@@ -39,6 +57,8 @@ export interface ControlPlane {
   store: Store;
   registry: Registry;
   app: FastifyInstance;
+  /** Tokens, authorizers and the audit log (pkg/auth). */
+  auth: AuthStack;
   close(): Promise<void>;
 }
 
@@ -50,39 +70,55 @@ export function storeSpec(spec: string | undefined, paths: StatePaths): string {
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const paths = statePaths(opts.stateDir);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  // mkdir leaves an existing directory's mode alone; it holds keys, tokens and every Secret.
+  chmodSync(paths.dir, 0o700);
   const host = opts.host ?? "127.0.0.1";
   const pki = await ensurePki(paths, opts.extraHosts ?? []);
   const token = ensureAdminToken(paths);
-  const tokens = loadTokens(paths);
 
   const store = await openStore(storeSpec(opts.store, paths));
-  const registry = new Registry(store, { admission: opts.admission });
+  const registry = new Registry(store, { admission: admissionChain(store, [new JobSelectorAdmission(), new PodSecurity({ ...optionsFromEnv(), ...opts.podSecurity }), ...(opts.admission ?? []), new NodeRestriction()]) });
   let app: FastifyInstance | undefined;
+  let auth: AuthStack | undefined;
   try {
     await registry.bootstrap();
+    auth = await startAuthStack({ registry, stateDir: paths.dir, tokensPath: paths.tokens, authorizer: opts.authorizer, audit: opts.audit });
+    const dashboard = opts.dashboard ? buildDashboard({ registry, authenticator: auth.authenticator, authorizer: auth.authorizer }) : undefined;
     app = await buildApiServer({
       registry,
-      authenticator: new StaticTokenAuthenticator(tokens),
+      authenticator: auth.authenticator,
       tls: pki.serving,
       logger: opts.logger,
       advertiseAddress: `${host}:${opts.port ?? 6443}`,
       podLogs: opts.podLogs,
-      authorizer: opts.authorizer,
-      audit: opts.audit,
+      podExec: opts.podExec,
+      authorizer: auth.authorizer,
+      audit: auth.audit,
+      plugins: [...auth.plugins, ...(opts.plugins ?? []), ...(dashboard ? [dashboard.plugin] : [])],
+      sessions: dashboard?.sessions,
+      anonymousGetPaths: [CLUSTER_INFO_PATH],
     });
     await app.listen({ host, port: opts.port ?? 6443 });
   } catch (e) {
     registry.close();
     await app?.close().catch(() => undefined);
+    await auth?.close();
     await store.close();
     throw e;
   }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr ? addr.port : (opts.port ?? 6443);
-  const url = `https://${host}:${port}`;
+  // Bound to every interface (a container): clients on this host reach it on
+  // loopback, which the serving certificate covers; "0.0.0.0" is no address to dial.
+  const dialHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  const url = `https://${dialHost}:${port}`;
   writeFileAtomic(paths.kubeconfig, kubeconfigYaml(buildKubeconfig({ server: url, caPem: pki.ca.certPem, token })));
+  // Joining agents read the CA from kube-public/cluster-info; `skiff certs rotate` swaps the serving certificate in.
+  await publishClusterInfo(new InProcessClient(registry, "system:apiserver"), url, pki.ca.certPem);
+  const certReloader = watchServingCertificate(app.server as HttpsServer, { cert: paths.servingCert, key: paths.servingKey }, { onError: (e) => process.stderr.write(`apiserver: serving certificate: ${e.message}\n`) });
 
   const started = app;
+  const startedAuth = auth;
   return {
     url,
     paths,
@@ -91,9 +127,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     store,
     registry,
     app: started,
+    auth: startedAuth,
     async close() {
+      certReloader.stop();
       registry.close();
       await started.close();
+      await startedAuth.close();
       await store.close();
     },
   };

@@ -13,9 +13,15 @@ import { registerEndpointsController } from "./endpoints.js";
 import type { Clock } from "../util/clock.js";
 import { DeploymentController, type DeploymentLike } from "./deployment.js";
 import { BY_UID, GarbageCollector, uidIndex } from "./garbage-collector.js";
+import { watchDecisionRecords } from "./decision-records.js";
 import { BY_NODE_NAME, installOwnerIndexes, nodeNameIndex } from "./indexes.js";
 import { LEASE_NAMESPACE, NodeLifecycleController, type LeaseLike, type NodeLike } from "./node-lifecycle.js";
 import { ReplicaSetController, type ReplicaSetLike } from "./replicaset.js";
+import { registerBatchControllers, type BatchControllers } from "./batch.js";
+import { registerSetControllers, type SetControllers } from "./sets.js";
+import { registerQuotaAndHpaControllers, type HpaTuning, type QuotaHpaControllers } from "./quota-hpa.js";
+import { onlyClaimChanged } from "./claim-only.js";
+import type { MetricsReader } from "../metrics/types.js";
 import { ControllerRunner, type Reconciler } from "./runner.js";
 import { clockOrReal, type EventSink, type PodLike } from "./util.js";
 
@@ -30,8 +36,16 @@ export interface StartControllersOptions {
   podEvictionTimeoutMs?: number;
   /** Workers per controller. Default 4. */
   workers?: number;
+  /** The clock CronJob schedules follow (tests advance a FakeClock); default `clock`. */
+  cronJobClock?: Clock;
+  /** First back-off before a failed Job pod is replaced; default 10 s. */
+  jobBackoffBaseMs?: number;
   /** Where reconcile failures are reported (default: console.error). */
   onError?: (controller: string, key: string, e: Error) => void;
+  /** Pod usage for the HorizontalPodAutoscaler controller (the metrics sampler). */
+  metrics?: MetricsReader;
+  /** HPA sync period, stabilization and readiness windows (tests shorten them). */
+  hpa?: HpaTuning;
 }
 
 export interface RunningControllers {
@@ -42,6 +56,9 @@ export interface RunningControllers {
   readonly deployments: DeploymentController;
   readonly garbageCollector: GarbageCollector;
   readonly nodeLifecycle: NodeLifecycleController;
+  readonly batch: BatchControllers;
+  readonly sets: SetControllers;
+  readonly quotaHpa: QuotaHpaControllers;
 }
 
 function handler<T extends KubeObject>(fn: (obj: T, event: "add" | "update" | "delete", old?: T) => void): EventHandler<T> {
@@ -73,6 +90,9 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     inf.addIndex(BY_UID, uidIndex);
   }
   pods.addIndex(BY_NODE_NAME, nodeNameIndex);
+  const sets = registerSetControllers({ client, informers, clock, events: sink });
+  const batch = registerBatchControllers({ client, informers, clock, cronJobClock: opts.cronJobClock, events: sink, jobBackoffBaseMs: opts.jobBackoffBaseMs });
+  const quotaHpa = registerQuotaAndHpaControllers({ client, informers, clock, events: sink, metrics: opts.metrics, hpa: opts.hpa });
 
   const rsController = new ReplicaSetController({ client, replicaSets: replicaSets.lister, pods: pods.lister, clock, events: sink("replicaset-controller") });
   const deployController = new DeploymentController({
@@ -83,12 +103,16 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     clock,
     events: sink("deployment-controller"),
   });
+  const decisionRecords = watchDecisionRecords(client, clock);
   const gc = new GarbageCollector({
     client,
     resources: [
+      decisionRecords.monitored,
       { info: R.pods, lister: pods.lister },
       { info: R.replicasets, lister: replicaSets.lister },
       { info: R.deployments, lister: deployments.lister },
+      ...batch.monitored,
+      ...sets.monitored,
     ],
     events: sink("garbage-collector"),
   });
@@ -130,13 +154,16 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   pods.addEventHandler(gcHandler<PodLike>(R.pods));
   replicaSets.addEventHandler(
     handler<ReplicaSetLike>((rs, _ev, old) => {
-      rsQueue.add(keyOf(rs));
+      if (!onlyClaimChanged(old, rs)) rsQueue.add(keyOf(rs));
       addAll(deployQueue, deployController.replicaSetChanged(rs, old));
     }),
   );
   replicaSets.addEventHandler(gcHandler<ReplicaSetLike>(R.replicasets));
   deployments.addEventHandler(handler<DeploymentLike>((d) => deployQueue.add(keyOf(d))));
   deployments.addEventHandler(gcHandler<DeploymentLike>(R.deployments));
+  for (const m of batch.monitored) informers.for(m.info).addEventHandler(gcHandler(m.info));
+  for (const m of sets.monitored) informers.for(m.info).addEventHandler(gcHandler(m.info));
+  decisionRecords.informer.addEventHandler(gcHandler(R.configmaps));
   nodes.addEventHandler(handler<NodeLike>((n) => nodeQueue.add(n.metadata.name!)));
   leases.addEventHandler(
     handler<LeaseLike>((l) => {
@@ -156,9 +183,12 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     runner(gc, gcQueue),
     runner(nodeController, nodeQueue),
     runner(endpoints, endpointsQueue),
+    ...batch.loops.map((l) => runner(l.reconciler, l.queue)),
+    ...sets.loops.map((l) => runner(l.reconciler, l.queue)),
+    ...quotaHpa.loops.map((l) => runner(l.reconciler, l.queue)),
   ];
 
-  await informers.startAll();
+  await Promise.all([informers.startAll(), decisionRecords.informer.start()]);
   for (const r of runners) r.start();
 
   let stopping: Promise<void> | undefined;
@@ -167,9 +197,13 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     deployments: deployController,
     garbageCollector: gc,
     nodeLifecycle: nodeController,
+    batch,
+    sets,
+    quotaHpa,
     stop() {
       stopping ??= (async () => {
         await Promise.all(runners.map((r) => r.stop()));
+        decisionRecords.informer.stop();
         await Promise.all(recorders.map((r) => r.flush()));
       })();
       return stopping;

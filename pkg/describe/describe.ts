@@ -1,6 +1,6 @@
 // Gathers what each describer needs (related ReplicaSets, pods, endpoints,
 // events) through the Client, then hands it to the pure formatters.
-import type { CoreV1Event, V1ConfigMap, V1Deployment, V1Endpoints, V1Lease, V1Namespace, V1Node, V1Pod, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
+import type { CoreV1Event, V1ConfigMap, V1Secret, V1Deployment, V1Endpoints, V1Lease, V1Namespace, V1Node, V1Pod, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
 import { isApiError } from "../api/errors.js";
 import { apiVersionOf, R, type ResourceInfo } from "../api/kinds.js";
 import { LabelSelector, type LabelSelectorObject } from "../api/selector.js";
@@ -8,6 +8,7 @@ import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import { describeConfigMap, describeEndpoints, describeGeneric, describeNamespace, describeService } from "./core.js";
 import { describeNode } from "./node.js";
+import { describeSecret } from "./secret.js";
 import { describePod } from "./pod.js";
 import { ownedReplicaSets } from "./rollout.js";
 import { describeDeployment, describeReplicaSet } from "./workloads.js";
@@ -101,6 +102,8 @@ export async function describeObject(client: Client, info: ResourceInfo, object:
       return describeConfigMap(obj as unknown as V1ConfigMap, base);
     case "Endpoints":
       return describeEndpoints(obj as unknown as V1Endpoints, base);
+    case "Secret":
+      return describeSecret(obj as unknown as V1Secret);
     default:
       return describeGeneric(obj, base);
   }

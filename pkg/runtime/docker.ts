@@ -474,6 +474,29 @@ export class DockerRuntime implements ContainerRuntime {
     return this.events$.subscribe(onEvent);
   }
 
+  /**
+   * Chaos (`skiff chaos oom`): a real out-of-memory kill, as far as Docker can
+   * make one on demand. The memory limit drops to Docker's minimum (6 MiB) and a
+   * shell in the container allocates past it, so the kernel's OOM killer really
+   * fires in the container's cgroup and Docker records OOMKilled; the main
+   * process is then SIGKILLed, as the OOM killer would have chosen it had it
+   * been the one growing. Returns "kernel" when Docker reports OOMKilled, and
+   * "killed" when it could not (no shell in the image): a plain SIGKILL.
+   */
+  async injectOom(id: ContainerId): Promise<"kernel" | "killed"> {
+    const container = this.docker.getContainer(id);
+    const min = 6 * 1024 * 1024;
+    try {
+      await this.onContainer(id, () => container.update({ Memory: min, MemorySwap: min }));
+      await this.exec(id, ["sh", "-c", "a=$(head -c 64000000 /dev/zero | tr '\\0' x); echo ${#a}"], { timeoutMs: 20_000 });
+    } catch {
+      // No shell, or the update was refused: fall through to the kill.
+    }
+    await this.onContainer(id, () => container.kill({ signal: "SIGKILL" })).catch(() => undefined);
+    const info = await this.onContainer(id, () => container.inspect());
+    return info.State.OOMKilled ? "kernel" : "killed";
+  }
+
   /** The engine's version ("20.10.24+dfsg1"), for the node's containerRuntimeVersion. */
   async version(): Promise<string> {
     const v = (await this.docker.version()) as { Version?: string };

@@ -154,6 +154,13 @@ export class FakeRuntime implements ContainerRuntime {
     if (c.state === "running") this.exit(c, exitCode, false);
   }
 
+  /** Chaos (`skiff chaos oom`): the container is OOM-killed now (exit 137, reason OOMKilled, an "oom" event). */
+  async injectOom(id: ContainerId): Promise<"simulated"> {
+    const c = this.mustGet(id);
+    if (c.state === "running") this.exit(c, 137, true);
+    return "simulated";
+  }
+
   /** Number of containers in memory (all states). */
   get size(): number {
     return this.containers.size;

@@ -115,6 +115,48 @@ export interface PreFilterPlugin {
 export interface FilterPlugin {
   name: string;
   filter(state: CycleState, pod: Pod, node: NodeInfo): Status;
+  /**
+   * The numbers behind a rejection this plugin just returned for (pod, node),
+   * for `skiff why`. Optional and never called on the scheduling hot path:
+   * the Status reasons keep Kubernetes' exact wording ("Insufficient memory")
+   * for events and conditions, and the detail lives here instead.
+   */
+  explain?(state: CycleState, pod: Pod, node: NodeInfo): ReasonDetail[];
+}
+
+/** What a resource rejection is made of: "Insufficient memory: requested 512Mi, 300Mi free of 4Gi". */
+export interface ReasonDetail {
+  /** The Status reason this detail explains, word for word. */
+  reason: string;
+  resource: "cpu" | "memory" | "pods";
+  /** cpu in millicores, memory in bytes, pods as a count. */
+  requested: number;
+  free: number;
+  allocatable: number;
+}
+
+/**
+ * Filled by scheduleOne when ScheduleOptions.trace is given (decision records):
+ * the feasible nodes, their weighted totals, and each score plugin's weighted,
+ * normalised scores. Arrays are indexed like `nodes`.
+ */
+export interface ScoreTrace {
+  nodes: readonly NodeInfo[];
+  totals: Float64Array | undefined;
+  plugins: ScoreTraceEntry[];
+}
+
+export interface ScoreTraceEntry {
+  name: string;
+  weight: number;
+  /** weight × normalised score per node; absent when the plugin was skipped. */
+  scores?: ArrayLike<number>;
+  /** "prescore": not relevant for this pod; "equal": every node scored the same, so it changed no ranking. */
+  skipped?: "prescore" | "equal";
+}
+
+export function newScoreTrace(): ScoreTrace {
+  return { nodes: [], totals: undefined, plugins: [] };
 }
 
 export interface ScorePlugin {

@@ -8,6 +8,7 @@ import {
   type NodeScore,
   type Pod,
   type Profile,
+  type ScoreTrace,
   type Snapshot,
   type Status,
 } from "./framework.js";
@@ -24,6 +25,12 @@ export interface ScheduleOptions {
   percentageOfNodesToScore?: number;
   /** Where the scan over snapshot.nodes() starts; the scheduler rotates it so sampling and ties spread over all nodes. */
   startIndex?: number;
+  /**
+   * Filled with the feasible nodes and every score plugin's weighted scores
+   * (decision records, `skiff why`, `apply --plan`). Costs a copy of each score
+   * array; unset on the plain scheduling path.
+   */
+  trace?: ScoreTrace;
 }
 
 export interface ScheduleResult {
@@ -62,6 +69,12 @@ const DEFAULT_PROFILE = defaultProfile();
 
 export function scheduleOne(pod: Pod, snapshot: Snapshot, opts: ScheduleOptions = {}): ScheduleResult {
   const profile = opts.profile ?? DEFAULT_PROFILE;
+  const trace = opts.trace;
+  if (trace) {
+    trace.nodes = [];
+    trace.totals = undefined;
+    trace.plugins = [];
+  }
   const nodes = snapshot.nodes();
   const n = nodes.length;
   const diagnosis = new Map<string, Status>();
@@ -114,6 +127,7 @@ export function scheduleOne(pod: Pod, snapshot: Snapshot, opts: ScheduleOptions 
     };
   }
   const base = { status: SUCCESS, diagnosis, evaluatedNodes: evaluated, feasibleNodes: feasible.length };
+  if (trace) trace.nodes = feasible;
   // One feasible node: nothing to compare, so scoring is skipped (as kube-scheduler does).
   if (feasible.length === 1) return { node: feasible[0].name, ...base };
 
@@ -121,23 +135,32 @@ export function scheduleOne(pod: Pod, snapshot: Snapshot, opts: ScheduleOptions 
   const totals = new Float64Array(m);
   const raw = new Float64Array(m);
   for (const { plugin, weight } of profile.score) {
-    if (plugin.preScore?.(state, pod) === false) continue;
+    if (plugin.preScore?.(state, pod) === false) {
+      trace?.plugins.push({ name: plugin.name, weight, skipped: "prescore" });
+      continue;
+    }
     let constant = true;
     for (let i = 0; i < m; i++) {
       raw[i] = plugin.score(state, pod, feasible[i]);
       if (raw[i] !== raw[0]) constant = false;
     }
     // The same score for every node changes no ranking (see ScorePlugin.normalize).
-    if (constant) continue;
+    if (constant) {
+      trace?.plugins.push({ name: plugin.name, weight, skipped: "equal" });
+      continue;
+    }
     if (!plugin.normalize) {
       for (let i = 0; i < m; i++) totals[i] += weight * raw[i];
+      if (trace) trace.plugins.push({ name: plugin.name, weight, scores: raw.map((v) => weight * v) });
       continue;
     }
     const scores: NodeScore[] = new Array(m);
     for (let i = 0; i < m; i++) scores[i] = { name: feasible[i].name, score: raw[i] };
     plugin.normalize(scores);
     for (let i = 0; i < m; i++) totals[i] += weight * scores[i].score;
+    if (trace) trace.plugins.push({ name: plugin.name, weight, scores: scores.map((s) => weight * s.score) });
   }
+  if (trace) trace.totals = totals;
   // Highest total wins; ties go to the node met first, and since the start
   // index rotates between cycles, ties still spread over the cluster.
   let best = 0;

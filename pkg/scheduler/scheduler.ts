@@ -13,7 +13,8 @@ import type { InformerFactory } from "../client/informer.js";
 import { keyOf } from "../client/lister.js";
 import { realClock, type Clock } from "../util/clock.js";
 import { SchedulerCache, isTerminal } from "./cache.js";
-import type { Node, Pod, PodCondition, Profile } from "./framework.js";
+import type { DecisionSink } from "./decision-store.js";
+import { newScoreTrace, type Node, type Pod, type PodCondition, type Profile } from "./framework.js";
 import { podInfoOf } from "./pod-info.js";
 import { SchedulingQueue, type ClusterEvent, type QueueStats, type QueuedPod } from "./queue.js";
 import { scheduleOne, type ScheduleResult } from "./schedule-one.js";
@@ -41,6 +42,8 @@ export interface SchedulerOptions {
   podInitialBackoffMs?: number;
   podMaxBackoffMs?: number;
   onError?: (e: Error) => void;
+  /** Where each cycle's decision is recorded for `skiff why` (decision-store.ts); flushed by stop(). */
+  decisions?: DecisionSink;
 }
 
 const FIT_PLUGINS: ClusterEvent["helps"] = new Set(["NodeResourcesFit", "NodePorts"]);
@@ -61,6 +64,8 @@ export class Scheduler {
   private loop: Promise<void> | undefined;
   private stopped = false;
   private nextStartIndex = 0;
+  /** Reused every cycle: the decision sink consumes it synchronously. */
+  private readonly trace = newScoreTrace();
   /** Pods bound by this scheduler (for tests and benchmarks). */
   bound = 0;
 
@@ -90,6 +95,7 @@ export class Scheduler {
     this.queue.close();
     await this.loop;
     while (this.binds.size > 0 || this.patches.size > 0) await Promise.allSettled([...this.binds, ...this.patches]);
+    await this.opts.decisions?.flush();
   }
 
   stats(): QueueStats & { bound: number; bindsInFlight: number } {
@@ -202,6 +208,7 @@ export class Scheduler {
         profile: this.opts.plugins,
         percentageOfNodesToScore: this.opts.percentageOfNodesToScore,
         startIndex: this.nextStartIndex,
+        trace: this.opts.decisions ? this.trace : undefined,
       });
     } catch (e) {
       // A plugin threw: that is a bug, not a verdict on the pod; retry later.
@@ -211,6 +218,8 @@ export class Scheduler {
     }
     const n = this.cache.nodes().length;
     if (n > 0) this.nextStartIndex = (this.nextStartIndex + res.evaluatedNodes) % n;
+    // Before assumePod: the record must show the nodes as the filters saw them.
+    this.opts.decisions?.record(pod, res, this.trace, this.cache, q.attempts);
 
     if (!res.node) {
       if (res.status.code === "Error") {

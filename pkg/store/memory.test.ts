@@ -16,9 +16,10 @@ describe("MemoryStore", () => {
   });
 
   it("refuses unknown store specs with the forms it understands", async () => {
-    await expect(openStore("postgres://x")).rejects.toThrow(/unknown store spec "postgres:\/\/x": use "memory" or "sqlite:/);
+    await expect(openStore("postgres://x")).rejects.toThrow(/unknown store spec "postgres:\/\/x": use "memory", "sqlite:\/path\/to\/skiff.db" or "etcd:\/\/127.0.0.1:2379"/);
     await expect(openStore("sqlite:")).rejects.toThrow(/no file path/);
-    await expect(openStore("etcd://127.0.0.1:2379")).rejects.toThrow(/not available yet/);
+    await expect(openStore("etcd://")).rejects.toThrow(/names no etcd endpoint/);
+    await expect(openStore("etcd://127.0.0.1:2379?prefix=skiff")).rejects.toThrow(/prefix must start with/);
   });
 
   it("refuses use after close", async () => {

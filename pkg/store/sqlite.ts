@@ -14,9 +14,10 @@
 //
 // Only one process may write the file: `<db>.lock` holds the owner's pid.
 import Database from "better-sqlite3";
-import { existsSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { KubeObject } from "../api/types.js";
+import { ApiError } from "../api/errors.js";
 import { LockHeldError, acquireLockFile, type FileLock } from "./lockfile.js";
 import type { ListOptions, ListResult, ObjectRef, Store, Watch, WatchHandler, WatchOptions } from "./store.js";
 import { WatchHub, alreadyExists, conflict, isStale, notFound, stampJson, type WatchHubOptions } from "./watch-hub.js";
@@ -73,18 +74,18 @@ export class SqliteStore implements Store {
     this.rv = Number(s.getRv.pluck().get(RV_KEY));
     this.hub = new WatchHub(this.rv, opts);
     // One transaction per write: the counter bump and the row change commit together.
-    this.insertTx = db.transaction((ref: ObjectRef, rv: number, data: string) => {
+    this.insertTx = guarded(path, "save changes", db.transaction((ref: ObjectRef, rv: number, data: string) => {
       s.insert.run(ref.resource, ref.namespace, ref.name, rv, data);
       s.setRv.run(rv, RV_KEY);
-    });
-    this.updateTx = db.transaction((ref: ObjectRef, rv: number, data: string) => {
+    }));
+    this.updateTx = guarded(path, "save changes", db.transaction((ref: ObjectRef, rv: number, data: string) => {
       s.update.run(rv, data, ref.resource, ref.namespace, ref.name);
       s.setRv.run(rv, RV_KEY);
-    });
-    this.deleteTx = db.transaction((ref: ObjectRef, rv: number) => {
+    }));
+    this.deleteTx = guarded(path, "save changes", db.transaction((ref: ObjectRef, rv: number) => {
       s.remove.run(ref.resource, ref.namespace, ref.name);
       s.setRv.run(rv, RV_KEY);
-    });
+    }));
   }
 
   /**
@@ -103,6 +104,7 @@ export class SqliteStore implements Store {
     }
     let db: Db | undefined;
     try {
+      ownerOnly(path);
       db = new Database(path);
       applyPragmas(db, opts.synchronous);
       checkIntegrity(db);
@@ -121,21 +123,21 @@ export class SqliteStore implements Store {
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
     this.assertOpen();
-    const row = this.stmt.get.get(ref.resource, ref.namespace, ref.name) as { rv: number; data: string } | undefined;
+    const row = guarded(this.path, "read", () => this.stmt.get.get(ref.resource, ref.namespace, ref.name) as { rv: number; data: string } | undefined)();
     return row ? (JSON.parse(row.data) as KubeObject) : undefined;
   }
 
   async list(resource: string, opts: ListOptions = {}): Promise<ListResult> {
     this.assertOpen();
-    const rows = (
-      opts.namespace === undefined ? this.stmt.listAll.all(resource) : this.stmt.listNs.all(resource, opts.namespace)
-    ) as string[];
+    const rows = guarded(this.path, "read", () =>
+      opts.namespace === undefined ? this.stmt.listAll.all(resource) : this.stmt.listNs.all(resource, opts.namespace),
+    )() as string[];
     return { items: rows.map((d) => JSON.parse(d) as KubeObject), resourceVersion: String(this.rv) };
   }
 
   async create(ref: ObjectRef, obj: KubeObject): Promise<KubeObject> {
     this.assertOpen();
-    if (this.stmt.exists.get(ref.resource, ref.namespace, ref.name) !== undefined) {
+    if (guarded(this.path, "read", () => this.stmt.exists.get(ref.resource, ref.namespace, ref.name))() !== undefined) {
       throw alreadyExists(ref.resource, ref.name);
     }
     const rv = this.rv + 1;
@@ -193,7 +195,7 @@ export class SqliteStore implements Store {
   }
 
   private currentRow(ref: ObjectRef): { rv: number; data: string } {
-    const row = this.stmt.get.get(ref.resource, ref.namespace, ref.name) as { rv: number; data: string } | undefined;
+    const row = guarded(this.path, "read", () => this.stmt.get.get(ref.resource, ref.namespace, ref.name) as { rv: number; data: string } | undefined)();
     if (!row) throw notFound(ref.resource, ref.name);
     return row;
   }
@@ -275,6 +277,44 @@ export function rawInsertBaseline(path: string, docs: string[], synchronous: Sql
   } finally {
     db.close();
   }
+}
+
+/**
+ * The file holds every Secret: create it readable by its owner only (SQLite
+ * gives the -wal and -shm files the database file's mode), and tighten a file
+ * an older skiff created with the default umask.
+ */
+function ownerOnly(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, "a", 0o600));
+  else if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+}
+
+/** SQLite result codes that mean the disk or the file failed, not the request. */
+const STORAGE_FAILURE = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN|CORRUPT|NOTADB|BUSY|LOCKED|PROTOCOL)/;
+
+/**
+ * `f`, with storage failures (disk full, read-only file system, I/O errors,
+ * damaged pages) turned into 503 ServiceUnavailable saying what is wrong, the
+ * way Kubernetes answers when etcd cannot serve. Nothing is half-written: the
+ * transaction rolled back and the version counter did not move.
+ */
+function guarded<A extends unknown[], R>(path: string, op: string, f: (...args: A) => R): (...args: A) => R {
+  return (...args: A) => {
+    try {
+      return f(...args);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== "string" || !STORAGE_FAILURE.test(code)) throw err;
+      const why = code.startsWith("SQLITE_FULL")
+        ? "the disk is full"
+        : code.startsWith("SQLITE_READONLY")
+          ? "the file system is read-only"
+          : /^SQLITE_(CORRUPT|NOTADB)/.test(code)
+            ? "the database file is damaged"
+            : "the disk failed";
+      throw new ApiError("ServiceUnavailable", `the store cannot ${op}: ${why} (${code}: ${messageOf(err)}; ${path})`);
+    }
+  };
 }
 
 function messageOf(err: unknown): string {

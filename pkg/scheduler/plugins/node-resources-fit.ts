@@ -3,7 +3,7 @@
 // Like Kubernetes, a resource the pod does not request is not checked, so a
 // best-effort pod still fits on an overcommitted node, but the pod count is
 // always checked. The requests come from CycleState.podInfo, computed once per pod.
-import { SUCCESS, type FilterPlugin, type Status } from "../framework.js";
+import { SUCCESS, type FilterPlugin, type ReasonDetail, type Status } from "../framework.js";
 
 const NAME = "NodeResourcesFit";
 export const INSUFFICIENT_CPU = "Insufficient cpu";
@@ -30,5 +30,17 @@ export const nodeResourcesFit = {
     if (req.milliCpu > 0 && req.milliCpu > alloc.milliCpu - node.requested.milliCpu) bits |= 2;
     if (req.memory > 0 && req.memory > alloc.memory - node.requested.memory) bits |= 4;
     return bits === 0 ? SUCCESS : REJECTIONS[bits];
+  },
+  // The same checks as filter(), with their numbers (for `skiff why`).
+  explain(state, _pod, node) {
+    const req = state.podInfo.requests;
+    const alloc = node.allocatable;
+    const out: ReasonDetail[] = [];
+    if (node.podCount + 1 > alloc.pods) out.push({ reason: TOO_MANY_PODS, resource: "pods", requested: 1, free: alloc.pods - node.podCount, allocatable: alloc.pods });
+    const freeCpu = alloc.milliCpu - node.requested.milliCpu;
+    if (req.milliCpu > 0 && req.milliCpu > freeCpu) out.push({ reason: INSUFFICIENT_CPU, resource: "cpu", requested: req.milliCpu, free: freeCpu, allocatable: alloc.milliCpu });
+    const freeMem = alloc.memory - node.requested.memory;
+    if (req.memory > 0 && req.memory > freeMem) out.push({ reason: INSUFFICIENT_MEMORY, resource: "memory", requested: req.memory, free: freeMem, allocatable: alloc.memory });
+    return out;
   },
 } satisfies FilterPlugin;

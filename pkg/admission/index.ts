@@ -1,0 +1,15 @@
+// The admission chain skiff's API server runs by default, in Kubernetes' order:
+// mutating LimitRanger first (so quota sees the defaulted requests), anything
+// the caller adds in the middle, ResourceQuota last (a charge is only taken for
+// an object every other plugin has accepted).
+import type { AdmissionPlugin } from "../apiserver/registry.js";
+import type { Store } from "../store/store.js";
+import { LimitRanger } from "./limit-ranger.js";
+import { ResourceQuotaAdmission } from "./resource-quota.js";
+
+export { LimitRanger, applyLimitRangeDefaults, limitRangeViolations, LIMIT_RANGER_ANNOTATION } from "./limit-ranger.js";
+export { ResourceQuotaAdmission } from "./resource-quota.js";
+
+export function admissionChain(store: Store, extra: AdmissionPlugin[] = []): AdmissionPlugin[] {
+  return [new LimitRanger(store), ...extra, new ResourceQuotaAdmission(store)];
+}
