@@ -59,6 +59,7 @@ export function buildProgram(): Command {
     .option("-o, --output <format>", "output format: name | yaml | json")
     .option("--wait", "wait until the applied workloads are ready (Deployments, StatefulSets, DaemonSets, Jobs, Pods), with a progress bar")
     .option("--timeout <duration>", "with --wait: give up after this long (default 5m)")
+    .option("--plan", "show the diff, the pods that would be created/deleted/replaced and where they would run, and write nothing; exit 0: no changes, 2: changes, 1: error")
     .action(async (o, cmd: Command) => (await import("./commands/apply.js")).runApply({ ...o, globals: globals(cmd), verb: "apply" }));
 
   program
@@ -451,7 +452,7 @@ export function buildProgram(): Command {
   program
     .command("control-plane")
     .description("run one member of a highly available control plane over etcd: API server, and controllers + scheduler while it holds their leases")
-    .requiredOption("--store <spec>", "shared store: etcd://host:2379[,host:2379…][?prefix=/skiff]")
+    .option("--store <spec>", "store: etcd://host:2379[,host:2379…][?prefix=/skiff] (shared by every member), or sqlite for a single member", "sqlite")
     .option("--port <port>", "API server port", (v) => parseInt(v, 10), 6443)
     .option("--host <addr>", "address the API server binds", "127.0.0.1")
     .option("--state-dir <dir>", "state directory with the cluster CA and tokens (default: $SKIFF_HOME or ~/.skiff); share or copy it between members")

@@ -20,6 +20,8 @@ export interface ApplyCommandOptions {
   wait?: boolean;
   /** Go-style duration for --wait (default 5m). */
   timeout?: string;
+  /** apply --plan: show what would change and write nothing (cmd/commands/plan.ts). */
+  plan?: boolean;
   globals: GlobalOptions;
 }
 
@@ -31,6 +33,7 @@ function printObject(o: ApplyCommandOptions, ref: string, action: string, obj: K
 }
 
 export async function runApply(o: ApplyCommandOptions): Promise<void> {
+  if (o.plan && o.verb === "apply") return (await import("./plan.js")).runPlan(o);
   const docs = await decodeOrExit(o.filename, o.recursive);
   const waitMs = o.wait ? parseTimeout(o.timeout, 5 * 60_000) : 0;
   const s = connect(o.globals);

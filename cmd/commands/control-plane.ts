@@ -25,7 +25,7 @@ export interface ControlPlaneCommandOptions {
 export async function runControlPlane(o: ControlPlaneCommandOptions): Promise<void> {
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   if (!o.store.startsWith("etcd://")) {
-    log(`warning: --store ${o.store} cannot be shared between control planes; use etcd://host:2379 for more than one`);
+    log(`note: --store ${o.store} serves this one control plane; run several over --store etcd://host:2379 for high availability`);
   }
   const ms = (v: string | undefined, name: string) => {
     if (v === undefined) return undefined;

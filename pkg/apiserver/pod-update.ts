@@ -15,9 +15,12 @@ interface PodSpecLike {
 }
 
 function mutableView(spec: PodSpecLike, nodeName: string | undefined): PodSpecLike {
+  // Runs before validation: a spec of the wrong shape is compared as it is (and then refused).
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) return spec;
   const s = structuredClone(spec);
-  for (const c of s.containers ?? []) delete c.image;
-  for (const c of s.initContainers ?? []) delete c.image;
+  const images = (list: unknown) => (Array.isArray(list) ? list : []).filter((c): c is { image?: string } => c !== null && typeof c === "object");
+  for (const c of images(s.containers)) delete c.image;
+  for (const c of images(s.initContainers)) delete c.image;
   delete s.activeDeadlineSeconds;
   delete s.tolerations;
   // nodeName may go from unset to set (binding), never change afterwards.

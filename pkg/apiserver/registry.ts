@@ -500,7 +500,7 @@ export class Registry {
 
   private validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
     const errs = validateObject(obj, old ? { isUpdate: true, old } : undefined);
-    if (errs.length > 0) throw errors.invalid(info.kind, obj.metadata.name ?? "", errs, info.group);
+    if (errs.length > 0) throw errors.invalid(info.kind, typeof obj.metadata.name === "string" ? obj.metadata.name : "", errs, info.group);
   }
 
   /** What the server sets on a new object, whatever the client sent. */

@@ -119,7 +119,8 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
       if (valueTooDeep(parsed)) return done(errors.badRequest(tooDeepMessage()), undefined);
       done(null, parsed);
     } catch (e) {
-      done(e as Error, undefined);
+      // Any YAML the parser cannot take (syntax, unresolved aliases, too many aliases) is the client's problem.
+      done(e instanceof ApiError ? e : errors.badRequest(`the request body is not valid YAML: ${(e as Error).message}`), undefined);
     }
   });
 

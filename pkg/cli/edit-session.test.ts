@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { EDIT_HEADER, runEditSession } from "./edit-session.js";
 
 const obj = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", resourceVersion: "7" }, data: { a: "1" } };
@@ -54,9 +56,17 @@ describe("edit session", () => {
 
   it("gives up when the same failing text is saved again, keeping a copy", async () => {
     const ed = scriptedEditor([(t) => t.replace('a: "1"', 'a: "bad"'), (t) => t]);
-    const r = await runEditSession({ object: obj, format: "yaml", openEditor: ed.openEditor, save: async () => Promise.reject(new Error("nope: rejected")) });
-    expect(r.status).toBe("failed");
-    expect(ed.shown[1]).toContain("# nope: rejected\n#\n");
-    if (r.status === "failed") expect(readFileSync(r.copyPath, "utf8")).toContain('a: "bad"');
+    const keepDir = mkdtempSync(join(tmpdir(), "skiff-edit-keep-"));
+    try {
+      const r = await runEditSession({ object: obj, format: "yaml", keepDir, openEditor: ed.openEditor, save: async () => Promise.reject(new Error("nope: rejected")) });
+      expect(r.status).toBe("failed");
+      expect(ed.shown[1]).toContain("# nope: rejected\n#\n");
+      if (r.status === "failed") {
+        expect(r.copyPath.startsWith(keepDir)).toBe(true);
+        expect(readFileSync(r.copyPath, "utf8")).toContain('a: "bad"');
+      }
+    } finally {
+      rmSync(keepDir, { recursive: true, force: true });
+    }
   });
 });

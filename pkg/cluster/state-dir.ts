@@ -5,7 +5,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSy
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { statePaths, type StatePaths } from "./paths.js";
-import { createClusterPki, issueServingCertificate, type ClusterPki } from "../apiserver/pki.js";
+// pki.ts pulls in @peculiar/x509 (~100 ms to load): only import it when issuing.
+import type { ClusterPki } from "../apiserver/pki.js";
 
 /** Write via a temp file and rename, so a crash never leaves half a file. */
 export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
@@ -67,9 +68,11 @@ export async function ensurePki(paths: StatePaths, extraHosts: string[] = []): P
     if (existsSync(paths.servingCert) && existsSync(paths.servingKey) && haveHosts === wantHosts) {
       return { ca, serving: { certPem: readFileSync(paths.servingCert, "utf8"), keyPem: readFileSync(paths.servingKey, "utf8") } };
     }
+    const { issueServingCertificate } = await import("../apiserver/pki.js");
     pki = { ca, serving: await issueServingCertificate(ca, extraHosts) };
     writeFileAtomic(hostsFile, wantHosts);
   } else {
+    const { createClusterPki } = await import("../apiserver/pki.js");
     pki = await createClusterPki(extraHosts);
     writeFileAtomic(paths.caCert, pki.ca.certPem, 0o644);
     writeFileAtomic(paths.caKey, pki.ca.keyPem);

@@ -24,7 +24,7 @@ import {
 } from "./scope.js";
 import { stripForTarget } from "./strip.js";
 import { asSent, droppedFields } from "./schema.js";
-import type { MirrorTarget } from "./target.js";
+import { TargetError, type MirrorTarget } from "./target.js";
 
 export type MirrorEventType =
   | "applied" // created or changed in the target
@@ -358,6 +358,13 @@ class WatchLoop {
   }
 
   private fail(p: Pending, e: Error): void {
+    // The target refused the object itself (invalid, forbidden, an immutable field): trying again
+    // cannot help; the next change in skiff tries again. Anything else (network, 404 of a namespace
+    // not there yet, 409, 5xx) is retried.
+    if (e instanceof TargetError && [400, 403, 422].includes(e.code)) {
+      this.mirror.emit("error", refOf(p.info, p.namespace, p.name), `${e.message} (not retried until it changes in skiff)`);
+      return;
+    }
     this.mirror.emit("error", refOf(p.info, p.namespace, p.name), `${e.message} (retrying in ${this.retryMs} ms)`);
     const key = objectKey(p.info, p.namespace, p.name);
     const t = setTimeout(() => {
