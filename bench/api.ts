@@ -29,19 +29,17 @@ function podDoc(i: number): object {
 }
 
 async function startServer(home: string, port: number): Promise<() => Promise<void>> {
-  const cli = fileURLToPath(new URL("../cmd/skiff.js", import.meta.url));
+  const server = fileURLToPath(new URL("./api-server.js", import.meta.url));
   // SKIFF_BENCH_NODE_ARGS="--cpu-prof" profiles the server side.
   const nodeArgs = (process.env.SKIFF_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  // --runtime fake: the API is what is measured. With the default (Docker when it answers) the node agent
-  // would start a real container for each pod it can fit, competing for the CPU, and leave them running.
-  const child = spawn(process.execPath, [...nodeArgs, cli, "up", "--port", String(port), "--store", "sqlite", "--runtime", "fake"], { env: { ...process.env, SKIFF_HOME: home }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...nodeArgs, server, home, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
-      if (out.includes("Press Ctrl-C")) resolve();
+      if (out.includes("ready")) resolve();
     });
-    child.on("exit", (code) => reject(new Error(`skiff up exited with ${code}`)));
+    child.on("exit", (code) => reject(new Error(`the API server exited with ${code}`)));
   });
   return () =>
     new Promise<void>((resolve) => {
