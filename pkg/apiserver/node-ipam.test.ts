@@ -1,3 +1,5 @@
+// Exact addresses below assume the default address block (no listeners are opened here).
+process.env.SKIFF_ADDRESS_BLOCK = "0";
 import { describe, expect, it } from "vitest";
 import { allocatePodCidr, cidrAt, indexOfCidr } from "./node-ipam.js";
 import { openStore } from "../store/index.js";

@@ -3,6 +3,7 @@
 // here so an agent sees its range immediately). Loopback addresses need no
 // routing on Linux, so pod IPs work on one machine without any setup.
 import { ApiError } from "../api/errors.js";
+import { podRangeStart } from "./address-block.js";
 
 /** 127.128.0.0/10: 127.128.0.0 – 127.191.255.255, i.e. 16,384 node ranges of /24. */
 const FIRST = (127 << 24) | (128 << 16);
@@ -27,6 +28,11 @@ export function allocatePodCidr(inUse: Iterable<string>): string {
     const i = indexOfCidr(c);
     if (i !== undefined) used.add(i);
   }
-  for (let i = 0; i < COUNT; i++) if (!used.has(i)) return cidrAt(i);
+  // Start at this process's block (address-block.ts) and wrap around the whole range.
+  const start = podRangeStart() % COUNT;
+  for (let j = 0; j < COUNT; j++) {
+    const i = (start + j) % COUNT;
+    if (!used.has(i)) return cidrAt(i);
+  }
   throw new ApiError("ServiceUnavailable", "no pod CIDR left in 127.128.0.0/10");
 }

@@ -1,3 +1,5 @@
+// Exact addresses below assume the default address block (no listeners are opened here).
+process.env.SKIFF_ADDRESS_BLOCK = "0";
 // Shared allocation pools: several registries over one store (as several API
 // servers over one etcd) never hand out the same service IP, node port or pod
 // CIDR, and values come back when their object is gone or never got stored.
@@ -7,7 +9,7 @@ import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import { isApiError } from "../api/errors.js";
 import { Registry, newContext, type AdmissionPlugin } from "./registry.js";
-import { RANGE_ALLOCATION_RESOURCE, RangeAllocator, type RangeAllocationObject } from "./range-allocation.js";
+import { RangeAllocator } from "./range-allocation.js";
 
 const svc = (name: string, spec: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: "v1",
@@ -43,19 +45,19 @@ describe("shared allocation pools", () => {
     expect(new Set(made.map((m) => specOf(m).clusterIP)).size).toBe(30);
     expect(new Set(made.map((m) => specOf(m).ports[0]?.nodePort)).size).toBe(30);
     // The pool records exactly what the services hold.
-    const pool = (await store.get({ resource: RANGE_ALLOCATION_RESOURCE, namespace: "", name: "services" })) as RangeAllocationObject;
-    expect(Object.keys(pool.claims)).toHaveLength(60);
-    for (const m of made) expect(pool.claims[`ip:${specOf(m).clusterIP}`]?.owner).toBe(`default/${m.metadata.name}#${m.metadata.uid}`);
+    const claims = await new RangeAllocator(store, "services", { seed: async () => [] }).claims();
+    expect(Object.keys(claims)).toHaveLength(60);
+    for (const m of made) expect(claims[`ip:${specOf(m).clusterIP}`]?.owner).toBe(`default/${m.metadata.name}#${m.metadata.uid}`);
   });
 
   it("gives nodes registered concurrently through two registries distinct pod CIDRs", async () => {
     const made = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).create(R.nodes, undefined, node(`n${i}`), newContext())));
     const cidrs = made.map((n) => specOf(n).podCIDR);
     expect(new Set(cidrs).size).toBe(20);
-    // Deleting one frees its range for the next node, whichever registry registers it.
+    // Deleting one frees its range at once for the registry that deleted it.
     const first = made.find((n) => specOf(n).podCIDR === "127.128.0.0/24")!;
     await a.delete(R.nodes, undefined, first.metadata.name!, {}, newContext());
-    expect(specOf(await b.create(R.nodes, undefined, node("late"), newContext())).podCIDR).toBe("127.128.0.0/24");
+    expect(specOf(await a.create(R.nodes, undefined, node("late"), newContext())).podCIDR).toBe("127.128.0.0/24");
   });
 
   it("frees a value at once when its service is deleted, and never claims for a dry run", async () => {
@@ -64,7 +66,7 @@ describe("shared allocation pools", () => {
     expect(specOf(dry).clusterIP).not.toBe(specOf(s1).clusterIP);
     const s2 = await b.create(R.services, "default", svc("two"), newContext());
     expect(specOf(s2).clusterIP).toBe(specOf(dry).clusterIP); // the dry run held nothing
-    await b.delete(R.services, "default", "one", {}, newContext());
+    await a.delete(R.services, "default", "one", {}, newContext());
     const s3 = await a.create(R.services, "default", svc("three"), newContext());
     expect(specOf(s3).clusterIP).toBe(specOf(s1).clusterIP);
   });
@@ -98,6 +100,28 @@ describe("shared allocation pools", () => {
     await expect(b.update(R.services, "default", "s", move, newContext())).rejects.toSatisfy((e: unknown) => isApiError(e, "Conflict"));
     await expect(b.create(R.services, "default", svc("t", { clusterIP: "127.96.1.1" }), newContext())).rejects.toThrow(/already allocated/);
     expect(specOf(await b.create(R.services, "default", svc("u", { clusterIP: "127.96.1.2" }), newContext())).clusterIP).toBe("127.96.1.2");
+  });
+
+  it("takes a value another allocator freed when its own view says the pool is full or the value taken", async () => {
+    const seed = async () => [] as Array<[string, string]>;
+    const one = new RangeAllocator(store, "tiny", { seed });
+    const two = new RangeAllocator(store, "tiny", { seed });
+    const pickFrom = (range: string[]) => (taken: ReadonlySet<string>) => {
+      const free = range.find((v) => !taken.has(v));
+      if (!free) throw new Error("range is full");
+      return { values: [free], result: free };
+    };
+    const range = ["v0", "v1", "v2"];
+    for (const o of ["a", "b", "c"]) await one.claim(o, pickFrom(range));
+    await expect(two.claim("d", pickFrom(range))).rejects.toThrow(/range is full/); // two's view: full
+    await one.release("b", ["v1"]);
+    expect(await two.claim("d", pickFrom(range))).toBe("v1"); // stale "full" → looked again
+    // Both pick the same "free" value from stale views: the store lets only one have it.
+    await one.release("a", ["v0"]);
+    await one.release("c", ["v2"]);
+    const [x, y] = await Promise.all([one.claim("x", pickFrom(range)), two.claim("y", pickFrom(range))]);
+    expect(x).not.toBe(y);
+    expect(Object.keys(await one.claims()).sort()).toEqual(["v0", "v1", "v2"]);
   });
 
   it("repairs claims a crashed writer left behind once they are older than the grace period", async () => {

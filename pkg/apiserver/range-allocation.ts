@@ -1,21 +1,23 @@
 // Shared pools (service cluster IPs, node ports, node pod CIDRs) that several
-// API servers allocate from at once. Like Kubernetes' RangeAllocation objects
-// in etcd, each pool is one small stored object listing who holds which value,
-// and it only changes by compare-and-swap: two API servers that pick the same
-// free value race on the pool object's resourceVersion, one wins, the other
-// re-reads and picks again. Nothing is cached between requests, so it works
-// the same with one process or many over one etcd.
+// API servers allocate from at once, e.g. several `skiff control-plane`s over
+// one etcd. Every value in use is one small stored object (its key is the
+// value), so taking a value is a single store create: atomic in every backend,
+// and of two API servers that pick the same free value exactly one succeeds —
+// the other gets AlreadyExists, learns the value is taken and picks again.
+// Each registry keeps a view of who holds what to pick well on the first try;
+// the view is only a hint, the store's create is what decides.
 //
-// A claim is recorded before the object that uses it is written. If that write
-// fails the claim is released; if the process dies in between, the claim is
-// left behind and the first allocation of the next registry to use the pool
-// repairs it (claims whose owner does not exist and that are older than a grace
-// period are dropped; live objects missing from the pool are added).
+// A value is claimed before the object that uses it is written; if that write
+// fails the claim is released. If the process dies in between, the claim is
+// left behind until a repair — on a registry's first use of the pool and every
+// 10 minutes after — deletes claims that no live object holds and that are
+// older than a grace period, and adds claims for what live objects hold but
+// the pool lacks (objects written before pools existed).
 import { isApiError } from "../api/errors.js";
 import type { KubeObject } from "../api/types.js";
 import type { ObjectRef, Store } from "../store/store.js";
 
-/** Store key of the pool objects; not an API resource, so nobody reaches them over HTTP. */
+/** Store key of the claims; not an API resource, so nobody reaches them over HTTP. The "namespace" is the pool. */
 export const RANGE_ALLOCATION_RESOURCE = "skiff.dev/rangeallocations";
 
 export interface Claim {
@@ -25,12 +27,14 @@ export interface Claim {
   at: string;
 }
 
-export interface RangeAllocationObject extends KubeObject {
-  claims: Record<string, Claim>;
+interface ClaimObject extends KubeObject {
+  value: string;
+  owner: string;
+  at: string;
 }
 
 export interface RangeAllocatorOptions {
-  /** Every value live objects hold now, with its owner (read once, for the first repair). */
+  /** Every value live objects hold now, with its owner (read at each repair). */
   seed: () => Promise<Array<[value: string, owner: string]>>;
   clock?: () => Date;
   /** A claim without a live owner is kept this long (its object may still be being written). Default 60 s. */
@@ -39,11 +43,13 @@ export interface RangeAllocatorOptions {
   repairEveryMs?: number;
 }
 
-const MAX_ATTEMPTS = 50;
+const MAX_ATTEMPTS = 100;
 
 export class RangeAllocator {
-  private readonly ref: ObjectRef;
-  private repairedAt: number | undefined;
+  /** value → owner: this registry's view, refreshed by repairs and corrected by every failed create. */
+  private view: Map<string, string> | undefined;
+  private repairedAt = 0;
+  private repairing: Promise<Map<string, string>> | undefined;
   private readonly clock: () => Date;
   private readonly graceMs: number;
 
@@ -52,87 +58,139 @@ export class RangeAllocator {
     readonly pool: string,
     private readonly opts: RangeAllocatorOptions,
   ) {
-    this.ref = { resource: RANGE_ALLOCATION_RESOURCE, namespace: "", name: pool };
     this.clock = opts.clock ?? (() => new Date());
     this.graceMs = opts.graceMs ?? 60_000;
   }
 
   /**
-   * Atomically replace what `owner` holds by what `decide` returns. `decide`
-   * gets the values held by everyone else; it may be called several times (on
-   * write conflicts) and must not have side effects; what it throws is passed
-   * on with nothing claimed.
+   * Claim for `owner` the values `decide` picks. `decide` gets the values held
+   * by others; it may be called again when a pick turns out to be taken, must
+   * have no side effects, and what it throws is passed on with nothing claimed.
+   * Values the owner already holds stay claimed.
    */
   async claim<T>(owner: string, decide: (taken: ReadonlySet<string>) => { values: string[]; result: T }, opts: { dryRun?: boolean } = {}): Promise<T> {
+    const seenBefore = this.repairedAt;
+    let view = await this.currentView();
+    let refreshed = this.repairedAt !== seenBefore; // the view was (re)read by this very call
     for (let attempt = 0; ; attempt++) {
-      const current = (await this.store.get(this.ref)) as RangeAllocationObject | undefined;
-      let claims = { ...(current?.claims ?? {}) };
-      const since = this.repairedAt === undefined ? Infinity : this.clock().getTime() - this.repairedAt;
-      const repairing = !current || since > (this.opts.repairEveryMs ?? 600_000);
-      if (repairing) claims = await this.repair(claims);
-      const taken = new Set(Object.entries(claims).flatMap(([v, c]) => (c.owner === owner ? [] : [v])));
-      const { values, result } = decide(taken);
-      if (opts.dryRun) return result;
-      const now = this.clock().toISOString();
-      const next: Record<string, Claim> = {};
-      for (const [v, c] of Object.entries(claims)) if (c.owner !== owner) next[v] = c;
-      for (const v of values) next[v] = claims[v]?.owner === owner ? claims[v] : { owner, at: now };
-      if (current && !repairing && sameClaims(current.claims, next)) return result;
+      const taken = new Set<string>();
+      for (const [v, o] of view) if (o !== owner) taken.add(v);
+      let picked: { values: string[]; result: T };
       try {
-        await this.write(current, next);
-        if (repairing) this.repairedAt = this.clock().getTime();
-        return result;
+        picked = decide(taken);
       } catch (e) {
-        // Someone else changed the pool since we read it: read again and decide again.
-        if ((isApiError(e, "Conflict") || isApiError(e, "AlreadyExists") || isApiError(e, "NotFound")) && attempt < MAX_ATTEMPTS) continue;
-        throw e;
+        // "Already allocated" or "range full" may only be this view being stale
+        // (another API server freed values since): look again before saying so.
+        if (refreshed) throw e;
+        view = await this.currentView(true);
+        refreshed = true;
+        continue;
       }
+      const { values, result } = picked;
+      if (opts.dryRun) return result;
+      const created: string[] = [];
+      let clash = false;
+      for (const v of values) {
+        if (view.get(v) === owner) continue;
+        const holder = await this.tryCreate(v, owner);
+        view.set(v, holder);
+        if (holder === owner) created.push(v);
+        else {
+          clash = true; // someone else was faster: give back this attempt's picks and decide again
+          break;
+        }
+      }
+      if (!clash) return result;
+      for (const v of created) await this.drop(v, owner);
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`allocation from pool ${this.pool} kept colliding with other API servers`);
     }
   }
 
-  /** Drop every claim of `owner` (its object is gone, or its write failed). Idempotent. */
-  async release(owner: string): Promise<void> {
+  /** Give up these values if `owner` holds them (its object is gone, changed, or never got stored). Idempotent. */
+  async release(owner: string, values: Iterable<string>): Promise<void> {
+    for (const v of values) await this.drop(v, owner);
+  }
+
+  /** Every claim in the store (tests and diagnostics). */
+  async claims(): Promise<Record<string, Claim>> {
+    const items = (await this.store.list(RANGE_ALLOCATION_RESOURCE, { namespace: this.pool })).items as ClaimObject[];
+    return Object.fromEntries(items.map((o) => [o.value, { owner: o.owner, at: o.at }]));
+  }
+
+  private ref(value: string): ObjectRef {
+    // Store names may not contain "/" (pod CIDRs do).
+    return { resource: RANGE_ALLOCATION_RESOURCE, namespace: this.pool, name: value.replace(/\//g, "_") };
+  }
+
+  /** Create the claim; returns who holds the value afterwards (owner when it worked). */
+  private async tryCreate(value: string, owner: string): Promise<string> {
     for (let attempt = 0; ; attempt++) {
-      const current = (await this.store.get(this.ref)) as RangeAllocationObject | undefined;
-      if (!current || !Object.values(current.claims ?? {}).some((c) => c.owner === owner)) return;
-      const next = Object.fromEntries(Object.entries(current.claims).filter(([, c]) => c.owner !== owner));
       try {
-        await this.write(current, next);
+        await this.store.create(this.ref(value), this.claimObject(value, owner));
+        return owner;
+      } catch (e) {
+        if (!isApiError(e, "AlreadyExists")) throw e;
+      }
+      const existing = (await this.store.get(this.ref(value))) as ClaimObject | undefined;
+      // Released between our create and get: try once more.
+      if (existing || attempt >= 3) return existing?.owner ?? "<unknown>";
+    }
+  }
+
+  private async drop(value: string, owner: string): Promise<void> {
+    const view = this.view;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = (await this.store.get(this.ref(value))) as ClaimObject | undefined;
+      if (!existing || existing.owner !== owner) {
+        if (view?.get(value) === owner) view.delete(value);
+        return;
+      }
+      try {
+        await this.store.delete(this.ref(value), existing.metadata.resourceVersion);
+        view?.delete(value);
         return;
       } catch (e) {
-        if ((isApiError(e, "Conflict") || isApiError(e, "NotFound")) && attempt < MAX_ATTEMPTS) continue;
-        throw e;
+        if (isApiError(e, "NotFound")) return void view?.delete(value);
+        if (!isApiError(e, "Conflict")) throw e;
       }
     }
   }
 
-  /** What the pool holds now (tests and diagnostics). */
-  async claims(): Promise<Record<string, Claim>> {
-    return ((await this.store.get(this.ref)) as RangeAllocationObject | undefined)?.claims ?? {};
+  private claimObject(value: string, owner: string, at = this.clock().toISOString()): ClaimObject {
+    return { apiVersion: "skiff.dev/v1", kind: "RangeAllocation", metadata: { name: this.ref(value).name, namespace: this.pool }, value, owner, at };
   }
 
-  private async repair(claims: Record<string, Claim>): Promise<Record<string, Claim>> {
+  private currentView(force = false): Promise<Map<string, string>> {
+    const due = force || !this.view || this.clock().getTime() - this.repairedAt > (this.opts.repairEveryMs ?? 600_000);
+    if (!due) return Promise.resolve(this.view!);
+    // One repair at a time; concurrent claims wait for it.
+    this.repairing ??= this.repair().finally(() => (this.repairing = undefined));
+    return this.repairing;
+  }
+
+  /** Bring the stored claims in line with the live objects; returns the fresh view. */
+  private async repair(): Promise<Map<string, string>> {
+    const stored = (await this.store.list(RANGE_ALLOCATION_RESOURCE, { namespace: this.pool })).items as ClaimObject[];
     const live = await this.opts.seed();
     const held = new Set(live.map(([v, o]) => `${v}\u0000${o}`));
     const cutoff = this.clock().getTime() - this.graceMs;
-    const next: Record<string, Claim> = {};
-    for (const [v, c] of Object.entries(claims)) {
-      if (held.has(`${v}\u0000${c.owner}`) || Date.parse(c.at) > cutoff) next[v] = c;
+    const view = new Map<string, string>();
+    for (const c of stored) {
+      if (held.has(`${c.value}\u0000${c.owner}`) || Date.parse(c.at) > cutoff) {
+        view.set(c.value, c.owner);
+        continue;
+      }
+      // Left by a writer that died (or a release that failed): free it, unless it changed meanwhile.
+      await this.store.delete(this.ref(c.value), c.metadata.resourceVersion).catch((e: unknown) => {
+        if (!isApiError(e, "Conflict") && !isApiError(e, "NotFound")) throw e;
+      });
     }
-    const at = this.clock().toISOString();
-    for (const [v, owner] of live) if (!next[v]) next[v] = { owner, at };
-    return next;
+    for (const [v, o] of live) {
+      if (view.has(v)) continue;
+      view.set(v, await this.tryCreate(v, o));
+    }
+    this.view = view;
+    this.repairedAt = this.clock().getTime();
+    return view;
   }
-
-  private async write(current: RangeAllocationObject | undefined, claims: Record<string, Claim>): Promise<void> {
-    const obj: RangeAllocationObject = { apiVersion: "skiff.dev/v1", kind: "RangeAllocation", metadata: { name: this.pool }, claims };
-    if (current) await this.store.update(this.ref, obj, current.metadata.resourceVersion);
-    else await this.store.create(this.ref, obj);
-  }
-}
-
-function sameClaims(a: Record<string, Claim> | undefined, b: Record<string, Claim>): boolean {
-  const ak = Object.keys(a ?? {});
-  if (ak.length !== Object.keys(b).length) return false;
-  return ak.every((k) => a![k]?.owner === b[k]?.owner);
 }

@@ -277,7 +277,7 @@ export class Registry {
     expectedRv: string | undefined,
     strictPrecondition = true,
   ): Promise<KubeObject> {
-    return this.exclusiveFor(info, () => this.settleClaims(info, old, ctx, () => this.replaceUnlocked(info, old, incoming, ctx, subresource, expectedRv, strictPrecondition)));
+    return this.exclusiveFor(info, () => this.settleClaims(info, old, incoming, ctx, subresource, () => this.replaceUnlocked(info, old, incoming, ctx, subresource, expectedRv, strictPrecondition)));
   }
 
   private async replaceUnlocked(
@@ -546,9 +546,10 @@ export class Registry {
   }
 
   /**
-   * Serialise writes of kinds whose admission allocates from shared pools
-   * (service IPs, node ports, node pod CIDRs): the check and the write must not
-   * interleave.
+   * Serialise this process's writes of kinds that allocate from shared pools
+   * (service IPs, node ports, node pod CIDRs). Correctness across API servers
+   * comes from the pools' compare-and-swap (range-allocation.ts); this only
+   * spares in-process writers from racing each other into retries.
    */
   private exclusiveFor<T>(info: ResourceInfo, fn: () => Promise<T>): Promise<T> {
     if (info.kind !== "Service" && info.kind !== "Node") return fn();
@@ -562,38 +563,54 @@ export class Registry {
 
   /**
    * Fill in the service's cluster IP and node ports from the shared pool and
-   * claim them there. On an update the claim covers the old and the new values
-   * until the write settles (settleClaims), so a failed write loses nothing.
+   * claim them there. On an update the old values stay claimed too until the
+   * write settles (settleClaims), so a failed write loses nothing.
    */
   private async allocateService(info: ResourceInfo, svc: KubeObject, old: KubeObject | undefined, ctx: RequestContext): Promise<void> {
-    const owner = poolOwner(old ?? svc);
-    const kept = old ? serviceClaimValues(old) : [];
     const spec = await this.servicePool.claim(
-      owner,
+      poolOwner(old ?? svc),
       (taken) => {
         const candidate = structuredClone(svc);
         const errs = allocateServiceAddressesFrom(candidate, usedFromClaims(taken), old);
         if (errs.length > 0) throw errors.invalid(info.kind, svc.metadata.name ?? "", errs, info.group);
-        return { values: [...new Set([...kept, ...serviceClaimValues(candidate)])], result: candidate.spec };
+        return { values: serviceClaimValues(candidate), result: candidate.spec };
       },
       { dryRun: ctx.dryRun },
     );
     svc.spec = spec;
   }
 
-  /** After a Service update: keep only what the stored object holds (the new values, or the old ones if the write failed). */
-  private async settleClaims(info: ResourceInfo, old: KubeObject, ctx: RequestContext, write: () => Promise<KubeObject>): Promise<KubeObject> {
-    if (info.kind !== "Service" || ctx.dryRun) return write();
+  /**
+   * After a Service update: keep claimed only what the stored object holds —
+   * the new values (allocateService put them on `incoming`), or the old ones
+   * if the write failed.
+   */
+  private async settleClaims(
+    info: ResourceInfo,
+    old: KubeObject,
+    incoming: KubeObject,
+    ctx: RequestContext,
+    subresource: "status" | undefined,
+    write: () => Promise<KubeObject>,
+  ): Promise<KubeObject> {
+    if (info.kind !== "Service" || ctx.dryRun || subresource === "status") return write();
+    const owner = poolOwner(old);
+    const before = serviceClaimValues(old);
     let stored: KubeObject;
     try {
       stored = await write();
     } catch (e) {
-      await this.servicePool.claim(poolOwner(old), () => ({ values: serviceClaimValues(old), result: undefined })).catch(() => undefined);
+      // Whatever this update claimed goes back, except what the stored object holds now
+      // (a concurrent update of the same service elsewhere may have stored the same value).
+      const current = await this.store.get(ref(info, old.metadata.namespace, old.metadata.name!)).catch(() => undefined);
+      const keep = [...before, ...(current && current.metadata.uid === old.metadata.uid ? serviceClaimValues(current) : [])];
+      await this.servicePool.release(owner, without(serviceClaimValues(incoming), keep)).catch(() => undefined);
       throw e;
     }
-    const deleted = !!stored.metadata.deletionTimestamp && (stored.metadata.finalizers ?? []).length === 0;
-    if (deleted) await this.releaseClaims(info, old);
-    else await this.servicePool.claim(poolOwner(old), () => ({ values: serviceClaimValues(stored), result: undefined })).catch(() => undefined);
+    // The last finalizer of a service being deleted went: replaceUnlocked deleted it (and returned the old object).
+    const deleted = !!incoming.metadata?.deletionTimestamp && (incoming.metadata.finalizers ?? []).length === 0;
+    const held = deleted ? [] : serviceClaimValues(stored);
+    await this.servicePool.release(owner, without([...before, ...serviceClaimValues(incoming)], held)).catch(() => undefined);
     return stored;
   }
 
@@ -601,10 +618,14 @@ export class Registry {
   private async assignPodCidr(node: KubeObject, ctx: RequestContext): Promise<void> {
     const spec = (node.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
     node.spec = spec;
-    const cidr = await this.podCidrPool.claim(poolOwner(node), (taken) => {
-      const chosen = spec.podCIDR || allocatePodCidr(taken);
-      return { values: [chosen], result: chosen };
-    }, { dryRun: ctx.dryRun });
+    const cidr = await this.podCidrPool.claim(
+      poolOwner(node),
+      (taken) => {
+        const chosen = spec.podCIDR || allocatePodCidr(taken);
+        return { values: [chosen], result: chosen };
+      },
+      { dryRun: ctx.dryRun },
+    );
     if (!spec.podCIDR) {
       spec.podCIDR = cidr;
       spec.podCIDRs = [cidr];
@@ -616,8 +637,8 @@ export class Registry {
    * A failure here only delays reuse until the pool's next repair.
    */
   private async releaseClaims(info: ResourceInfo, obj: KubeObject): Promise<void> {
-    const pool = info.kind === "Service" ? this.servicePool : info.kind === "Node" ? this.podCidrPool : undefined;
-    await pool?.release(poolOwner(obj)).catch(() => undefined);
+    if (info.kind === "Service") await this.servicePool.release(poolOwner(obj), serviceClaimValues(obj)).catch(() => undefined);
+    if (info.kind === "Node") await this.podCidrPool.release(poolOwner(obj), podCidrValues(obj)).catch(() => undefined);
   }
 
   private async requireActiveNamespace(name: string): Promise<void> {
@@ -702,7 +723,14 @@ export class Registry {
 /** Who holds pool values: the object's namespace/name and uid (a recreated object is a new owner). */
 function poolOwner(o: KubeObject): string {
   const ns = o.metadata.namespace ? `${o.metadata.namespace}/` : "";
-  return `${ns}${o.metadata.name ?? ""}#${o.metadata.uid ?? ""}`;
+  // Runs before validation: the name may not be a string yet.
+  return `${ns}${shown(o.metadata.name ?? "")}#${o.metadata.uid ?? ""}`;
+}
+
+/** Values in `a` that are not in `b`. */
+function without(a: string[], b: string[]): string[] {
+  const drop = new Set(b);
+  return a.filter((v) => !drop.has(v));
 }
 
 function podCidrValues(node: KubeObject): string[] {

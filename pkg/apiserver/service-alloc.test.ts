@@ -1,3 +1,5 @@
+// Exact addresses below assume the default address block (no listeners are opened here).
+process.env.SKIFF_ADDRESS_BLOCK = "0";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/store.js";

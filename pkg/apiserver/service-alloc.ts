@@ -3,10 +3,11 @@
 // survive restarts and are released by deleting the Service: no separate
 // allocation table can drift from the objects.
 import { FieldError } from "../api/errors.js";
+import { nodePortStart, serviceCidr } from "./address-block.js";
 import type { KubeObject } from "../api/types.js";
 
+/** The default range; each process uses its own block's /16 (address-block.ts). */
 export const SERVICE_CIDR = "127.96.0.0/16";
-const IP_BASE = (127 << 24) | (96 << 16);
 const IP_COUNT = 65536;
 export const NODE_PORT_RANGE = { min: 30000, max: 32767 };
 
@@ -37,7 +38,7 @@ function intToIp(n: number): string {
 
 function inServiceRange(ip: string): boolean {
   const n = ipToInt(ip);
-  return n !== undefined && n >>> 16 === IP_BASE >>> 16;
+  return n !== undefined && n >>> 16 === serviceCidr().base >>> 16;
 }
 
 function specOf(svc: KubeObject): ServiceSpec {
@@ -100,7 +101,7 @@ export function allocateServiceAddressesFrom(svc: KubeObject, used: { ips: Reado
       spec.clusterIP = nextFreeIp(ips);
     } else if (spec.clusterIP !== "None" && spec.clusterIP !== oldSpec?.clusterIP) {
       if (!inServiceRange(spec.clusterIP)) {
-        errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${SERVICE_CIDR}`));
+        errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${serviceCidr().text}`));
       } else if (ips.has(spec.clusterIP)) {
         errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: provided IP is already allocated`));
       }
@@ -151,14 +152,20 @@ export function usedFromClaims(values: Iterable<string>): { ips: Set<string>; po
 
 function nextFreeIp(used: Set<string>): string {
   // .0 is the network address and .1 is kept for a "kubernetes" service, as in Kubernetes.
+  const base = serviceCidr().base;
   for (let i = 2; i < IP_COUNT - 1; i++) {
-    const ip = intToIp((IP_BASE + i) >>> 0);
+    const ip = intToIp((base + i) >>> 0);
     if (!used.has(ip)) return ip;
   }
-  throw new FieldError("Invalid", "spec.clusterIPs", [], `failed to allocate a service IP: range ${SERVICE_CIDR} is full`);
+  throw new FieldError("Invalid", "spec.clusterIPs", [], `failed to allocate a service IP: range ${serviceCidr().text} is full`);
 }
 
 function nextFreePort(used: Set<number>): number {
-  for (let p = NODE_PORT_RANGE.min; p <= NODE_PORT_RANGE.max; p++) if (!used.has(p)) return p;
+  const { min, max } = NODE_PORT_RANGE;
+  const start = nodePortStart(min, max);
+  for (let i = 0; i <= max - min; i++) {
+    const p = min + ((start - min + i) % (max - min + 1));
+    if (!used.has(p)) return p;
+  }
   throw new FieldError("Invalid", "spec.ports", [], `failed to allocate a node port: range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max} is full`);
 }

@@ -1,6 +1,6 @@
 // Wiring for the control plane: state dir, PKI, tokens, store, registry and
 // the HTTPS API server. The only place that knows how the parts fit together.
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, statSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/store.js";
@@ -71,7 +71,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const paths = statePaths(opts.stateDir);
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   // mkdir leaves an existing directory's mode alone; it holds keys, tokens and every Secret.
-  chmodSync(paths.dir, 0o700);
+  if ((statSync(paths.dir).mode & 0o077) !== 0) chmodSync(paths.dir, 0o700);
   const host = opts.host ?? "127.0.0.1";
   const pki = await ensurePki(paths, opts.extraHosts ?? []);
   const token = ensureAdminToken(paths);

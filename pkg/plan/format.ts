@@ -47,10 +47,16 @@ function formatWorkload(w: WorkloadPlan): string[] {
       .map(([node, n]) => `${node} ${n > 0 ? "+" : ""}${n}`);
     out.push(`  pods: +${w.create.length} -${w.delete.length}${byNode.length ? ` (net per node: ${byNode.join(", ")})` : ""}`);
   }
+  // In the order the controllers would take them: a rolling update alternates.
   const lines: string[] = [];
-  for (const d of w.delete) lines.push(`    - ${d.pod}${d.node ? ` (on ${d.node})` : ""}`);
-  for (const p of w.create) {
-    if (p.node) lines.push(`    + ${p.pod} → ${p.node}${p.score !== undefined ? ` (score ${p.score}, ${p.feasible} feasible)` : p.feasible === 1 ? " (the only feasible node)" : ""}`);
+  for (const s of w.steps) {
+    if (s.op === "delete") {
+      const d = w.delete[s.index];
+      lines.push(`    - ${d.pod}${d.node ? ` (on ${d.node})` : ""}`);
+      continue;
+    }
+    const p = w.create[s.index];
+    if (p.node) lines.push(`    + ${p.pod} → ${p.node}${p.score !== undefined ? ` (score ${p.score} of ${p.feasible} feasible nodes)` : p.feasible === 1 ? " (the only feasible node)" : ""}`);
   }
   out.push(...lines.slice(0, MAX_POD_LINES));
   if (lines.length > MAX_POD_LINES) out.push(`    … and ${lines.length - MAX_POD_LINES} more`);

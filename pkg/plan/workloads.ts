@@ -40,6 +40,8 @@ export interface WorkloadPlan {
   delete: DeletedPod[];
   /** Pods replaced by new ones (rolling updates): counted in both create and delete. */
   replaced: number;
+  /** create and delete interleaved in the order the controllers would take them (indexes into those lists). */
+  steps: Array<{ op: "create" | "delete"; index: number }>;
   notes: string[];
 }
 
@@ -84,7 +86,7 @@ export async function planWorkload(ctx: PlanContext, after: KubeObject, live: Ku
 }
 
 function emptyPlan(ref: string, summary: string): WorkloadPlan {
-  return { ref, summary, create: [], delete: [], replaced: 0, notes: [] };
+  return { ref, summary, create: [], delete: [], replaced: 0, steps: [], notes: [] };
 }
 
 /** The template's pods as admission would make them (LimitRange defaults…), via a server dry run. */
@@ -119,15 +121,21 @@ function createPods(ctx: PlanContext, plan: WorkloadPlan, n: number, template: P
   for (let i = 0; i < n; i++) {
     const { name, uid } = ctx.cluster.nextName(prefix);
     const placed = ctx.cluster.place(podFromTemplate(template, { namespace: ns, name, uid, owner }));
-    plan.create.push(placed);
+    addCreate(plan, placed);
     out.push(placed);
   }
   return out;
 }
 
+function addCreate(plan: WorkloadPlan, placed: Placement): void {
+  plan.steps.push({ op: "create", index: plan.create.length });
+  plan.create.push(placed);
+}
+
 function deletePods(ctx: PlanContext, plan: WorkloadPlan, victims: readonly PodLike[]): void {
   for (const v of victims) {
     ctx.cluster.remove(v);
+    plan.steps.push({ op: "delete", index: plan.delete.length });
     plan.delete.push({ pod: String(v.metadata.name), node: v.spec?.nodeName });
   }
 }
@@ -274,7 +282,7 @@ async function planStatefulSet(ctx: PlanContext, after: WorkloadObject, live: Wo
   const mine = live ? (await podsOf(ctx, after)).filter((p) => controllerRef(p)?.uid === live.metadata.uid).sort((a, b) => ordinal(a) - ordinal(b)) : [];
   const place = (i: number) => {
     const placed = ctx.cluster.place(podFromTemplate(template, { namespace: ns, name: `${name}-${i}`, uid: `plan-${ns}-${name}-${i}-${plan.create.length}`, owner }));
-    plan.create.push(placed);
+    addCreate(plan, placed);
   };
   // Scale down from the highest ordinal; scale up in order.
   const extra = mine.filter((p) => ordinal(p) >= replicas).reverse();
@@ -315,8 +323,8 @@ async function planDaemonSet(ctx: PlanContext, after: WorkloadObject, live: Work
     t.spec = { ...(t.spec ?? {}), nodeName: ni.name };
     const pod = podFromTemplate(t, { namespace: ns, name: `${name}-<${ni.name}>`, uid: `plan-${ns}-${name}-${ni.name}`, owner });
     const placed = ctx.cluster.place(pod);
-    if (placed.node) plan.create.push(placed);
-    else if (existing) plan.create.push(placed);
+    if (placed.node) addCreate(plan, placed);
+    else if (existing) addCreate(plan, placed);
   }
   plan.summary = `${plan.create.filter((p) => p.node).length} node${plan.create.length === 1 ? "" : "s"} get${changed ? " a replaced" : " a new"} pod`;
   return plan;
@@ -341,6 +349,6 @@ async function planPod(ctx: PlanContext, after: Pod, live: KubeObject | undefine
   const plan = emptyPlan(ctx.ref, "new: 1 pod");
   const pod = structuredClone(after);
   pod.metadata.uid = `plan-pod-${pod.metadata.namespace}-${pod.metadata.name}`;
-  plan.create.push(ctx.cluster.place(pod));
+  addCreate(plan, ctx.cluster.place(pod));
   return plan;
 }

@@ -4,7 +4,7 @@ import { Registry } from "../apiserver/registry.js";
 import { InProcessClient } from "../client/in-process.js";
 import { openStore } from "../store/index.js";
 import { buildSnapshot } from "./cache.js";
-import { DECISIONS_LABEL, DecisionRecorder, decisionLocation, decisionsOf, findDecision, mergeDecisions } from "./decision-store.js";
+import { DECISIONS_LABEL, DecisionRecorder, decisionLocation, decisionsOf, findDecision, mergeDecisions, packDecision, unpackDecision } from "./decision-store.js";
 import type { Decision } from "./decision.js";
 import { makeNode, makePod } from "./fixtures.js";
 import { newScoreTrace, type Pod } from "./framework.js";
@@ -93,6 +93,22 @@ describe("DecisionRecorder", () => {
     expect(list.map((d) => d.pod)).toEqual(["solo-1", "solo-2"]);
     expect(decisionLocation(makePod("solo-1")).owner).toBeUndefined();
     await rec.stop();
+  });
+});
+
+describe("packDecision", () => {
+  it("stores the score table as a header and rows, and reads it back the same", async () => {
+    const rec = new DecisionRecorder({ client, flushMs: 60_000 });
+    recordAll(rec, [owned("a", "u5"), owned("b", "u5")]);
+    await rec.flush();
+    const cm = await client.get(R.configmaps, "default", "skiff-decisions-u5");
+    const raw = JSON.parse((cm as unknown as { data: { decisions: string } }).data.decisions) as Array<Record<string, unknown>>;
+    expect(raw[1].scores).toBeUndefined();
+    expect(raw[1].table).toMatchObject({ plugins: expect.arrayContaining(["NodeResourcesLeastAllocated"]) });
+    const b = decisionsOf(cm)[1];
+    expect(unpackDecision(packDecision(b))).toEqual(b);
+    expect(b.scores[0]).toMatchObject({ node: b.node });
+    expect(JSON.stringify(packDecision(b)).length).toBeLessThan(JSON.stringify(b).length);
   });
 });
 

@@ -9,15 +9,17 @@
 // KB each, see decision.ts), and there is at most one per owner — 10,000 pods
 // of 50 Deployments make 50 small objects, not 10,000 annotations.
 //
-// Written off the scheduling path: record() compacts and queues in memory;
-// a timer flushes every flushMs, one write per owner however many of its pods
-// were placed meanwhile (coalesced), a few writes at a time. A lost write (a
-// conflict that keeps losing, an API error) loses a record, never a binding.
+// Written off the scheduling path: record() takes a cheap capture and queues
+// it in memory; the records are compacted and written once the scheduler has
+// been quiet for quietMs (250 ms), or every flushMs (5 s) during a burst —
+// one write per owner however many of its pods were placed meanwhile
+// (coalesced), a few writes at a time. A lost write (a conflict that keeps
+// losing, an API error) loses a record, never a binding.
 import { isApiError } from "../api/errors.js";
 import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
-import { compactDecision, type Decision } from "./decision.js";
+import { captureDecision, compactCapture, type Decision, type DecisionCapture } from "./decision.js";
 import type { Pod, Profile, ScoreTrace, Snapshot } from "./framework.js";
 import type { ScheduleResult } from "./schedule-one.js";
 
@@ -48,10 +50,37 @@ export function decisionsOf(cm: KubeObject | undefined): Decision[] {
   if (!raw) return [];
   try {
     const v = JSON.parse(raw) as unknown;
-    return Array.isArray(v) ? (v as Decision[]) : [];
+    return Array.isArray(v) ? (v as Array<Decision | PackedDecision>).map(unpackDecision) : [];
   } catch {
     return [];
   }
+}
+
+/**
+ * How a decision is stored: the score table as a header of plugin names and
+ * rows of numbers ["node-2", 287, 87, 200], instead of the names repeated in
+ * every row — about half the bytes, and the ConfigMaps are rewritten often.
+ */
+export interface PackedDecision extends Omit<Decision, "scores"> {
+  table?: { plugins: string[]; rows: Array<[string, number, ...number[]]> };
+}
+
+export function packDecision(d: Decision): PackedDecision {
+  const { scores, ...rest } = d;
+  const plugins: string[] = [];
+  for (const row of scores) for (const p of Object.keys(row.scores)) if (!plugins.includes(p)) plugins.push(p);
+  return { ...rest, table: { plugins, rows: scores.map((r) => [r.node, r.total, ...plugins.map((p) => r.scores[p] ?? 0)] as [string, number, ...number[]]) } };
+}
+
+export function unpackDecision(p: Decision | PackedDecision): Decision {
+  if (!("table" in p) || !p.table) return { ...(p as Decision), scores: (p as Decision).scores ?? [] };
+  const { table, ...rest } = p;
+  const scores = table.rows.map(([node, total, ...values]) => {
+    const byPlugin: Record<string, number> = {};
+    table.plugins.forEach((name, k) => (byPlugin[name] = values[k]));
+    return { node, total, scores: byPlugin };
+  });
+  return { ...rest, scores };
 }
 
 /** The latest recorded decision for this pod (by uid, else by name), if any. */
@@ -82,8 +111,10 @@ export interface DecisionRecorderOptions {
   client: Client;
   /** Decisions kept per owner. Default 20. */
   maxPerOwner?: number;
-  /** How long records gather before they are written. Default 500 ms. */
+  /** Longest time records gather during a burst before they are written. Default 5 s. */
   flushMs?: number;
+  /** Records are written once none has come for this long. Default 250 ms. */
+  quietMs?: number;
   /** ConfigMap writes in flight at once. Default 4. */
   maxConcurrentWrites?: number;
   /** The scheduler's profile, whose filters explain their rejections. */
@@ -104,11 +135,18 @@ export class DecisionRecorder implements DecisionSink {
   private readonly client: Client;
   private readonly max: number;
   private readonly flushMs: number;
+  private readonly quietMs: number;
+  private lastRecordAt = 0;
+  private firstPendingAt = 0;
   private readonly concurrency: number;
   private readonly now: () => number;
   private readonly onError: (e: Error) => void;
-  /** "ns/name" → the location and the decisions waiting to be written, by pod name. */
-  private pending = new Map<string, { loc: DecisionLocation; decisions: Map<string, Decision> }>();
+  /**
+   * "ns/name" → the location and the captures waiting to be written, by pod
+   * name. Compaction happens at write time and only for the captures kept (the
+   * newest N per owner), so a burst of one owner's pods costs little.
+   */
+  private pending = new Map<string, { loc: DecisionLocation; decisions: Map<string, DecisionCapture> }>();
   private readonly known = new Map<string, Known>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -121,7 +159,8 @@ export class DecisionRecorder implements DecisionSink {
   constructor(private readonly opts: DecisionRecorderOptions) {
     this.client = opts.client;
     this.max = Math.max(1, opts.maxPerOwner ?? DEFAULT_MAX_PER_OWNER);
-    this.flushMs = opts.flushMs ?? 500;
+    this.flushMs = opts.flushMs ?? 5000;
+    this.quietMs = Math.min(opts.quietMs ?? 250, this.flushMs);
     this.concurrency = Math.max(1, opts.maxConcurrentWrites ?? 4);
     this.now = opts.now ?? Date.now;
     this.onError = opts.onError ?? (() => undefined);
@@ -129,9 +168,9 @@ export class DecisionRecorder implements DecisionSink {
 
   record(pod: Pod, res: ScheduleResult, trace: ScoreTrace, snapshot: Snapshot, attempts: number): void {
     if (this.stopped) return;
-    let d: Decision;
+    let d: DecisionCapture;
     try {
-      d = compactDecision(pod, res, trace, snapshot, { nowMs: this.now(), attempts, profile: this.opts.profile });
+      d = captureDecision(pod, res, trace, snapshot, { nowMs: this.now(), attempts, profile: this.opts.profile });
     } catch (e) {
       this.onError(e instanceof Error ? e : new Error(String(e)));
       return;
@@ -142,11 +181,17 @@ export class DecisionRecorder implements DecisionSink {
     let b = this.pending.get(key);
     if (!b) this.pending.set(key, (b = { loc, decisions: new Map() }));
     // Re-inserting moves the pod to the end: a Map keeps insertion order, so the oldest is first.
-    b.decisions.delete(d.pod);
-    b.decisions.set(d.pod, d);
+    const podName = String(pod.metadata.name ?? "");
+    b.decisions.delete(podName);
+    b.decisions.set(podName, d);
     const limit = this.limitFor(loc);
     while (b.decisions.size > limit) b.decisions.delete(b.decisions.keys().next().value!);
-    if (!this.timer && !this.flushing) this.timer = setTimeout(() => void this.flushNow(), this.flushMs).unref();
+    const now = Date.now();
+    this.lastRecordAt = now;
+    if (!this.timer && !this.flushing) {
+      this.firstPendingAt = now;
+      this.arm();
+    }
   }
 
   flush(): Promise<void> {
@@ -160,6 +205,18 @@ export class DecisionRecorder implements DecisionSink {
   async stop(): Promise<void> {
     await this.flush();
     this.stopped = true;
+  }
+
+  /** Flush when quiet for quietMs, or flushMs after the first pending record, whichever comes first. */
+  private arm(): void {
+    const now = Date.now();
+    const wait = Math.max(0, Math.min(this.lastRecordAt + this.quietMs - now, this.firstPendingAt + this.flushMs - now));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const t = Date.now();
+      if (t - this.lastRecordAt >= this.quietMs || t - this.firstPendingAt >= this.flushMs) void this.flushNow();
+      else this.arm();
+    }, wait).unref();
   }
 
   private limitFor(loc: DecisionLocation): number {
@@ -176,7 +233,7 @@ export class DecisionRecorder implements DecisionSink {
       const worker = async () => {
         while (next < batch.length) {
           const b = batch[next++];
-          await this.write(b.loc, [...b.decisions.values()]).catch((e: unknown) => this.onError(e instanceof Error ? e : new Error(String(e))));
+          await this.write(b.loc, [...b.decisions.values()].map(compactCapture)).catch((e: unknown) => this.onError(e instanceof Error ? e : new Error(String(e))));
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.concurrency, batch.length) }, worker));
@@ -184,7 +241,10 @@ export class DecisionRecorder implements DecisionSink {
     this.flushing = run;
     return run.finally(() => {
       if (this.flushing === run) this.flushing = undefined;
-      if (this.pending.size > 0 && !this.timer && !this.stopped) this.timer = setTimeout(() => void this.flushNow(), this.flushMs).unref();
+      if (this.pending.size > 0 && !this.timer && !this.stopped) {
+        this.firstPendingAt = Date.now();
+        this.arm();
+      }
     });
   }
 
@@ -251,7 +311,7 @@ function configMapFor(loc: DecisionLocation, decisions: Decision[], resourceVers
     metadata,
     data: {
       owner: loc.owner ? `${loc.owner.kind}/${loc.owner.name}` : "standalone pods",
-      decisions: JSON.stringify(decisions),
+      decisions: JSON.stringify(decisions.map(packDecision)),
     },
   };
 }

@@ -144,19 +144,38 @@ export interface ScoreTrace {
   nodes: readonly NodeInfo[];
   totals: Float64Array | undefined;
   plugins: ScoreTraceEntry[];
+  /** The cycle's state and pod, to score a few nodes again (tracedScore). */
+  state: CycleState | undefined;
+  pod: Pod | undefined;
 }
 
 export interface ScoreTraceEntry {
   name: string;
   weight: number;
-  /** weight × normalised score per node; absent when the plugin was skipped. */
-  scores?: ArrayLike<number>;
+  /**
+   * A normalising plugin's scores per node (its own NodeScore list, kept by
+   * reference: scheduleOne makes a new one per plugin per cycle).
+   */
+  scores?: readonly NodeScore[];
+  /**
+   * A plugin that scores 0..100 without normalising: its score of a node is
+   * computed again on demand, before the nodes change (it is a pure function
+   * of state, pod and node), rather than copying every node's score each cycle.
+   */
+  plugin?: ScorePlugin;
   /** "prescore": not relevant for this pod; "equal": every node scored the same, so it changed no ranking. */
   skipped?: "prescore" | "equal";
 }
 
+/** weight × score of node i of a trace (0 when the plugin was skipped). Call before the nodes change. */
+export function tracedScore(trace: ScoreTrace, e: ScoreTraceEntry, i: number): number {
+  if (e.scores) return e.weight * e.scores[i].score;
+  if (e.plugin && trace.state && trace.pod) return e.weight * e.plugin.score(trace.state, trace.pod, trace.nodes[i]);
+  return 0;
+}
+
 export function newScoreTrace(): ScoreTrace {
-  return { nodes: [], totals: undefined, plugins: [] };
+  return { nodes: [], totals: undefined, plugins: [], state: undefined, pod: undefined };
 }
 
 export interface ScorePlugin {

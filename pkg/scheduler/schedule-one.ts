@@ -74,6 +74,8 @@ export function scheduleOne(pod: Pod, snapshot: Snapshot, opts: ScheduleOptions 
     trace.nodes = [];
     trace.totals = undefined;
     trace.plugins = [];
+    trace.state = undefined;
+    trace.pod = pod;
   }
   const nodes = snapshot.nodes();
   const n = nodes.length;
@@ -82,6 +84,7 @@ export function scheduleOne(pod: Pod, snapshot: Snapshot, opts: ScheduleOptions 
     return { status: { code: "UnschedulableAndUnresolvable", reasons: [NO_NODES_MESSAGE] }, diagnosis, evaluatedNodes: 0, feasibleNodes: 0 };
   }
   const state = CycleState.for(pod);
+  if (trace) trace.state = state;
 
   for (const p of profile.preFilter) {
     const s = p.preFilter(state, pod);
@@ -151,14 +154,14 @@ export function scheduleOne(pod: Pod, snapshot: Snapshot, opts: ScheduleOptions 
     }
     if (!plugin.normalize) {
       for (let i = 0; i < m; i++) totals[i] += weight * raw[i];
-      if (trace) trace.plugins.push({ name: plugin.name, weight, scores: raw.map((v) => weight * v) });
+      if (trace) trace.plugins.push({ name: plugin.name, weight, plugin });
       continue;
     }
     const scores: NodeScore[] = new Array(m);
     for (let i = 0; i < m; i++) scores[i] = { name: feasible[i].name, score: raw[i] };
     plugin.normalize(scores);
     for (let i = 0; i < m; i++) totals[i] += weight * scores[i].score;
-    if (trace) trace.plugins.push({ name: plugin.name, weight, scores: scores.map((s) => weight * s.score) });
+    if (trace) trace.plugins.push({ name: plugin.name, weight, scores });
   }
   if (trace) trace.totals = totals;
   // Highest total wins; ties go to the node met first, and since the start

@@ -222,7 +222,8 @@ export class EtcdStore implements Store {
     this.closed = true;
     this.hub.stopAll();
     for (const w of this.waiters.splice(0)) w.resolve();
-    await this.watcher.cancel().catch(() => undefined);
+    // An unreachable etcd must not hold up shutdown.
+    await Promise.race([this.watcher.cancel().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.client.close();
   }
 

@@ -17,8 +17,7 @@ export function formatWhy(r: WhyReport, now = new Date()): string {
   if (r.owners.length > 0) head.write(`Created by:\t${r.owners.map((o) => `${o.kind}/${o.name}`).join(" <- ")}\n`);
   const where = r.node ? ` on ${r.node}` : "";
   head.write(`Status:\t${r.phase}${where}${r.deletionTimestamp ? ` (terminating since ${r.deletionTimestamp})` : ""}\n`);
-  const requests = r.recorded?.requests ?? r.now?.requests;
-  if (requests) head.write(`Requests:\tcpu ${requests.cpu}, memory ${requests.memory}\n`);
+  head.write(`Requests:\tcpu ${r.requests.cpu}, memory ${r.requests.memory}\n`);
   out.push(head.toString());
 
   if (r.recorded) {

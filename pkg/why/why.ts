@@ -19,7 +19,8 @@ import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import { eventTimeMs } from "../describe/events.js";
 import { buildSnapshot, isTerminal } from "../scheduler/cache.js";
-import { compactDecision, type Decision } from "../scheduler/decision.js";
+import { compactDecision, formatBytes, formatMilliCpu, type Decision } from "../scheduler/decision.js";
+import { podInfoOf } from "../scheduler/pod-info.js";
 import { findDecision } from "../scheduler/decision-store.js";
 import { newScoreTrace, type Node, type Pod } from "../scheduler/framework.js";
 import { scheduleOne } from "../scheduler/schedule-one.js";
@@ -61,6 +62,8 @@ export interface WhyReport {
   now?: Decision;
   /** Why a bound pod has no recorded decision, or why a pending pod was not re-run. */
   notes: string[];
+  /** The pod's summed requests, as the scheduler's filters compare them. */
+  requests: { cpu: string; memory: string };
   /** Container restarts and how the last instance ended. */
   containers: ContainerFate[];
   history: HistoryEntry[];
@@ -85,6 +88,7 @@ export async function explainPod(client: Client, namespace: string, name: string
     phase: String(pod.status?.phase ?? "Pending"),
     owners: [],
     notes: [],
+    requests: requestsOf(pod),
     containers: containerFates(pod),
     history: [],
   };
@@ -100,7 +104,7 @@ export async function explainPod(client: Client, namespace: string, name: string
   } else if (!recorded) {
     report.notes.push(
       pod.spec?.nodeName
-        ? "no scheduling decision is recorded for this pod: the scheduler keeps the last 20 per owner, or the pod was placed by name (spec.nodeName) or by another scheduler"
+        ? "no scheduling decision is recorded for this pod (yet): the scheduler writes them in the background (within a quarter second when idle, every 5 seconds in a burst), keeps the last 20 per owner, and records none for pods placed by name (spec.nodeName) or by another scheduler"
         : "no scheduling decision is recorded for this pod",
     );
   } else if (recorded.node && recorded.node !== pod.spec?.nodeName) {
@@ -179,6 +183,11 @@ async function history(client: Client, pod: Pod, owners: OwnerLink[]): Promise<H
     }
   });
   return out.sort((a, b) => a.time - b.time);
+}
+
+function requestsOf(pod: Pod): { cpu: string; memory: string } {
+  const r = podInfoOf(pod).requests;
+  return { cpu: formatMilliCpu(r.milliCpu), memory: formatBytes(r.memory) };
 }
 
 function escapeRegExp(s: string): string {

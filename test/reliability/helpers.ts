@@ -20,6 +20,8 @@ export const AUTH = { authorization: `Bearer ${TOKEN}` };
 /** Scale every property's run count: SKIFF_FUZZ_SCALE=10 for a long local run. */
 export const FUZZ_SCALE = Math.max(0.05, Number(process.env.SKIFF_FUZZ_SCALE ?? "1") || 1);
 export const runs = (n: number): number => Math.max(10, Math.round(n * FUZZ_SCALE));
+/** Per-test time limit for fuzz properties, scaled with the run counts (a loaded 2-core machine is slow). */
+export const FUZZ_TIMEOUT_MS = Math.round(240_000 * Math.max(1, FUZZ_SCALE));
 
 export interface TestApi {
   app: FastifyInstance;

@@ -10,7 +10,7 @@ import { newContext, Registry } from "../../pkg/apiserver/registry.js";
 import { R } from "../../pkg/api/kinds.js";
 import { toCreateOptions } from "../../pkg/runtime/docker.js";
 import type { ContainerSpec } from "../../pkg/runtime/runtime.js";
-import { CaseCounter, runs } from "./helpers.js";
+import { CaseCounter, FUZZ_TIMEOUT_MS, runs } from "./helpers.js";
 
 // apimachinery pkg/util/validation, verbatim.
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -39,7 +39,7 @@ const nameish = fc.oneof(
   fc.tuple(fc.constantFrom(...["a", "b", "-", ".", "1", "Z", "_"]), fc.integer({ min: 1, max: 300 })).map(([c, n]) => "x" + c.repeat(n) + "y"),
 );
 
-describe("DNS-1123 names, labels and namespaces", () => {
+describe("DNS-1123 names, labels and namespaces", { timeout: FUZZ_TIMEOUT_MS }, () => {
   let store: Store;
   let registry: Registry;
   const counter = new CaseCounter("names");

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { RESOURCES } from "../../pkg/api/kinds.js";
 import { startControlPlane, type ControlPlane } from "../../pkg/cluster/control-plane.js";
 import { buildProgram } from "../../cmd/skiff.js";
+import { recordResult } from "./helpers.js";
 
 interface Reply {
   status: number;
@@ -119,6 +120,7 @@ describe("a running control plane", () => {
     expect(cp.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const up = buildProgram().commands.find((c) => c.name() === "up")!;
     expect(up.options.find((o) => o.long === "--host")?.defaultValue).toBe("127.0.0.1");
+    recordResult({ kind: "check", check: "the API server listens on 127.0.0.1 unless --host says otherwise", leaks: [] });
   });
 
   it("keeps the state dir 0700 and tokens, kubeconfig, keys and the store 0600", () => {
@@ -132,6 +134,7 @@ describe("a running control plane", () => {
       if (f.endsWith(".crt") || f.endsWith(".lock")) continue; // certificates are public; a lock file holds a pid
       expect(statSync(f).mode & 0o077, f).toBe(0);
     }
+    recordResult({ kind: "check", check: "state dir 0700; tokens.json, kubeconfig, private keys and skiff.db 0600", leaks: [] });
   });
 
   it("refuses every route and verb without a valid token (401), except health checks and the dashboard's login pages", async () => {
@@ -165,6 +168,7 @@ describe("a running control plane", () => {
       }
     }
     console.log(`unauthenticated sweep: ${checked} requests over ${routes.length} routes`);
+    recordResult({ kind: "check", check: `every route refuses requests without a valid token: ${checked} requests (no token, a wrong token, Basic auth) over ${routes.length} routes, all 401 except health checks and the dashboard's login pages`, leaks: [] });
     expect(checked).toBeGreaterThan(500);
   }, 120_000);
 
@@ -180,6 +184,7 @@ describe("a running control plane", () => {
     // The server is still fine afterwards.
     expect((await send(cp, "GET", "/api/v1/namespaces", { headers: auth })).status).toBe(200);
     expect((await send(cp, "GET", "/api/v1/namespaces/default/configmaps/big", { headers: auth })).status).toBe(404);
+    recordResult({ kind: "check", check: "a body over 3 MiB gets 413, a 64 KiB header 431, and the server carries on", leaks: [] });
   });
 
   it("answers a deeply nested body with 400 over the wire too", async () => {
@@ -187,6 +192,21 @@ describe("a running control plane", () => {
     const res = await send(cp, "POST", "/api/v1/namespaces/default/configmaps", { headers: { authorization: `Bearer ${cp.token}`, "content-type": "application/json" }, body });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body).message).toMatch(/nests .* more than 100 levels/);
+  });
+
+  it("refuses host-escaping pod settings by default (PodSecurity is wired into the control plane)", async () => {
+    const headers = { authorization: `Bearer ${cp.token}`, "content-type": "application/json" };
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ["spec.containers[0].securityContext.privileged", { containers: [{ name: "c", image: "skiff/busybox:latest", securityContext: { privileged: true } }] }],
+      ["spec.hostNetwork", { hostNetwork: true, containers: [{ name: "c", image: "skiff/busybox:latest" }] }],
+      ["spec.volumes[0].hostPath.path", { volumes: [{ name: "root", hostPath: { path: "/" } }], containers: [{ name: "c", image: "skiff/busybox:latest" }] }],
+    ];
+    for (const [field, spec] of cases) {
+      const res = await send(cp, "POST", "/api/v1/namespaces/default/pods", { headers, body: JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "escape" }, spec }) });
+      expect(res.status, field).toBe(403);
+      expect(JSON.parse(res.body).message).toContain(field);
+    }
+    recordResult({ kind: "check", check: "privileged containers, host namespaces and hostPath volumes are refused (403 naming the field) unless the admin allows them", leaks: [] });
   });
 
   it("never writes the admin token into the audit log or the kubeconfig's neighbours", () => {

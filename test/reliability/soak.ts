@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     const result = await soak(client, () => new HttpClient(conn), up.pid!, seconds, watcherCount);
     client.close();
     writeFileSync(join(RESULTS, "soak.json"), JSON.stringify(result, null, 2) + "\n");
+    // A full-length run is kept apart, so a quick run does not erase its record (as bench/ does).
+    if (seconds >= 600) writeFileSync(join(RESULTS, "soak.full.json"), JSON.stringify(result, null, 2) + "\n");
     const { lost } = writeReport(RESULTS, DOC);
     console.log(
       `soak ${Math.round(result.seconds)} s: ${result.requests} requests, ${result.errors} errors, p99 ${result.latencyMs.p99.toFixed(1)} ms, ` +
@@ -113,11 +115,6 @@ function rssMiB(pid: number): number {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
 async function soak(client: HttpClient, newClient: () => HttpClient, pid: number, seconds: number, watcherCount: number): Promise<SoakResult> {
@@ -188,7 +185,9 @@ async function soak(client: HttpClient, newClient: () => HttpClient, pid: number
   const watchers = Array.from({ length: watcherCount }, (_, n) => watcher(n));
 
   const deadline = Date.now() + seconds * 1000;
-  const warmupEnd = Date.now() + Math.max(10_000, seconds * 250);
+  // Warm-up: JIT, heap sizing and the store's replay ring filling up (the last 10,000 writes,
+  // about two minutes of this load) come first.
+  const warmupEnd = Date.now() + Math.max(30_000, seconds * 250);
   const rss: Array<{ t: number; mib: number }> = [];
   const sampler = setInterval(() => rss.push({ t: Date.now(), mib: rssMiB(pid) }), 2_000);
 
@@ -260,15 +259,26 @@ async function soak(client: HttpClient, newClient: () => HttpClient, pid: number
     await sleep(1_000);
   }
 
+  // What the cluster holds at the end: anything growing without bound shows here.
+  const objectCounts: Record<string, number> = {};
+  for (const info of [R.pods, R.replicasets, R.events, R.endpoints]) {
+    objectCounts[info.plural] = (await client.list(info, undefined).catch(() => ({ items: [] }))).items.length;
+  }
+
   stopping = true;
   for (const w of live) w.stop();
   await Promise.race([Promise.all(watchers), sleep(10_000)]);
   for (const c of watchClients) c.close();
 
   const sorted = [...latencies].sort((a, b) => a - b);
+  // RSS saw-tooths with garbage collection (V8 collects lazily: ±50 MiB over a minute or two
+  // here), so single samples or medians mostly measure where in the cycle they fell. What is
+  // still alive shows in the floor after a collection: compare the lowest RSS of the first
+  // third of the samples after warm-up with the lowest of the last third.
   const afterWarmup = rss.filter((s) => s.t >= warmupEnd);
-  const baseline = median(afterWarmup.slice(0, 3).map((s) => s.mib));
-  const end = median(afterWarmup.slice(-3).map((s) => s.mib));
+  const third = Math.max(2, Math.floor(afterWarmup.length / 3));
+  const baseline = Math.min(...afterWarmup.slice(0, third).map((s) => s.mib));
+  const end = Math.min(...afterWarmup.slice(-third).map((s) => s.mib));
   return {
     time: new Date().toISOString(),
     seconds: runSeconds,
@@ -280,6 +290,7 @@ async function soak(client: HttpClient, newClient: () => HttpClient, pid: number
     errorSamples,
     latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN },
     rssMiB: { baseline, end, max: Math.max(...rss.map((s) => s.mib)), growthPct: ((end - baseline) / baseline) * 100 },
+    rssSamples: rss.filter((_, i) => i % Math.max(1, Math.ceil(rss.length / 60)) === 0).map((s) => [Math.round((s.t - rss[0].t) / 1000), Math.round(s.mib)]),
     rollouts,
     scalings,
     watchEvents,
@@ -287,6 +298,7 @@ async function soak(client: HttpClient, newClient: () => HttpClient, pid: number
     watchRelists,
     settled,
     lost,
+    objectCounts,
     host: `${cpus().length} × ${cpus()[0]?.model.trim().split(" ").slice(0, 2).join(" ") ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   };
 }
