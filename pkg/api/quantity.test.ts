@@ -247,7 +247,10 @@ const quantity = fc.oneof(
   quantityText.map((s) => Quantity.parse(s)),
   fc
     .tuple(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.constantFrom<QuantityFormat>("DecimalSI", "BinarySI", "DecimalExponent"))
-    .map(([n, f]) => Quantity.fromNano(n, f)),
+    .map(([n, f]) => Quantity.fromNano(n, f))
+    // Kubernetes caps parsed BinarySI values at 2^63-1, so a larger one cannot
+    // survive a print-and-parse round trip there either (tested separately).
+    .filter((q) => q.format !== "BinarySI" || (q.value() <= 2n ** 63n - 1n && -q.value() <= 2n ** 63n - 1n)),
 );
 
 describe("Quantity properties", () => {

@@ -36,6 +36,9 @@ function arg(name: string): string | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Heap size after each full garbage collection of the skiff process (MiB), from --trace-gc. */
+const liveHeap: Array<{ t: number; mib: number }> = [];
+
 interface Expected {
   replicas: number;
   roll: number;
@@ -53,13 +56,25 @@ async function main(): Promise<void> {
   const watcherCount = Number(arg("watchers") ?? "100") || 100;
 
   const home = mkdtempSync(join(tmpdir(), "skiff-soak-"));
-  const up = spawn(process.execPath, [CLI, "up", "--port", "0", "--runtime", "fake", "--nodes", String(NODES)], {
+  // --trace-gc prints every collection; after a full (mark-compact) one the heap holds only
+  // what is alive, which is the memory figure that tells growth from garbage.
+  const up = spawn(process.execPath, ["--trace-gc", CLI, "up", "--port", "0", "--runtime", "fake", "--nodes", String(NODES)], {
     env: { ...process.env, SKIFF_HOME: home, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let upOut = "";
-  up.stdout.on("data", (d) => (upOut += d));
-  up.stderr.on("data", (d) => (upOut += d));
+  let pendingLine = "";
+  up.stdout.on("data", (d: Buffer) => {
+    const text = pendingLine + d.toString("utf8");
+    const lines = text.split("\n");
+    pendingLine = lines.pop() ?? "";
+    for (const line of lines) {
+      const m = /Mark-Compact[^>]*-> ([\d.]+) \(/.exec(line);
+      if (m) liveHeap.push({ t: Date.now(), mib: Number(m[1]) });
+      else if (!line.includes("ms: Scavenge") && upOut.length < 100_000) upOut += line + "\n";
+    }
+  });
+  up.stderr.on("data", (d) => (upOut.length < 100_000 ? (upOut += d) : undefined));
   const stopUp = async () => {
     if (up.exitCode !== null) return;
     up.kill("SIGTERM");
@@ -83,7 +98,8 @@ async function main(): Promise<void> {
     const { lost } = writeReport(RESULTS, DOC);
     console.log(
       `soak ${Math.round(result.seconds)} s: ${result.requests} requests, ${result.errors} errors, p99 ${result.latencyMs.p99.toFixed(1)} ms, ` +
-        `RSS ${result.rssMiB.baseline.toFixed(0)} → ${result.rssMiB.end.toFixed(0)} MiB (${result.rssMiB.growthPct.toFixed(1)} %), lost ${result.lost}; wrote ${DOC} (lost overall: ${lost})`,
+        `RSS ${result.rssMiB.baseline.toFixed(0)} → ${result.rssMiB.end.toFixed(0)} MiB (${result.rssMiB.growthPct.toFixed(1)} %), ` +
+        `live heap ${result.liveHeapMiB?.first.toFixed(0)} → ${result.liveHeapMiB?.last.toFixed(0)} MiB (${result.liveHeapMiB?.growthPct.toFixed(1)} %), lost ${result.lost}; wrote ${DOC} (lost overall: ${lost})`,
     );
     if (result.errors > 0 || result.lost > 0 || !result.settled) process.exitCode = 1;
   } finally {
@@ -110,6 +126,11 @@ function deployment(i: number, replicas: number, roll: number): KubeObject {
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -279,6 +300,11 @@ async function soak(client: HttpClient, newClient: () => HttpClient, pid: number
   const third = Math.max(2, Math.floor(afterWarmup.length / 3));
   const baseline = Math.min(...afterWarmup.slice(0, third).map((s) => s.mib));
   const end = Math.min(...afterWarmup.slice(-third).map((s) => s.mib));
+  // Live heap: the median heap after full collections in the first and the last third after warm-up.
+  const heapAfter = liveHeap.filter((s) => s.t >= warmupEnd && s.t <= deadline);
+  const span = (deadline - warmupEnd) / 3;
+  const heapFirst = medianOf(heapAfter.filter((s) => s.t < warmupEnd + span).map((s) => s.mib));
+  const heapLast = medianOf(heapAfter.filter((s) => s.t >= deadline - span).map((s) => s.mib));
   return {
     time: new Date().toISOString(),
     seconds: runSeconds,
@@ -290,6 +316,7 @@ async function soak(client: HttpClient, newClient: () => HttpClient, pid: number
     errorSamples,
     latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN },
     rssMiB: { baseline, end, max: Math.max(...rss.map((s) => s.mib)), growthPct: ((end - baseline) / baseline) * 100 },
+    liveHeapMiB: { first: heapFirst, last: heapLast, growthPct: ((heapLast - heapFirst) / heapFirst) * 100, fullCollections: heapAfter.length },
     rssSamples: rss.filter((_, i) => i % Math.max(1, Math.ceil(rss.length / 60)) === 0).map((s) => [Math.round((s.t - rss[0].t) / 1000), Math.round(s.mib)]),
     rollouts,
     scalings,
