@@ -36,9 +36,17 @@ function intToIp(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
+/**
+ * A requested cluster IP may be anywhere in 127.96.0.0/11, the union of every
+ * process's service block: this process allocates from its own /16, but a
+ * manifest that names an address (or objects stored by an earlier run that had
+ * another block) stays valid.
+ */
 function inServiceRange(ip: string): boolean {
   const n = ipToInt(ip);
-  return n !== undefined && n >>> 16 === serviceCidr().base >>> 16;
+  if (n === undefined || n >>> 24 !== 127) return false;
+  const second = (n >>> 16) & 255;
+  return second >= 96 && second < 128;
 }
 
 function specOf(svc: KubeObject): ServiceSpec {
@@ -101,7 +109,7 @@ export function allocateServiceAddressesFrom(svc: KubeObject, used: { ips: Reado
       spec.clusterIP = nextFreeIp(ips);
     } else if (spec.clusterIP !== "None" && spec.clusterIP !== oldSpec?.clusterIP) {
       if (!inServiceRange(spec.clusterIP)) {
-        errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${serviceCidr().text}`));
+        errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is 127.96.0.0/11`));
       } else if (ips.has(spec.clusterIP)) {
         errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: provided IP is already allocated`));
       }
