@@ -6,10 +6,11 @@ import type { AdmissionPlugin } from "../apiserver/registry.js";
 import type { Store } from "../store/store.js";
 import { LimitRanger } from "./limit-ranger.js";
 import { ResourceQuotaAdmission } from "./resource-quota.js";
+import { DefaultIngressClass } from "./default-ingress-class.js";
 
 export { LimitRanger, applyLimitRangeDefaults, limitRangeViolations, LIMIT_RANGER_ANNOTATION } from "./limit-ranger.js";
 export { ResourceQuotaAdmission } from "./resource-quota.js";
 
 export function admissionChain(store: Store, extra: AdmissionPlugin[] = []): AdmissionPlugin[] {
-  return [new LimitRanger(store), ...extra, new ResourceQuotaAdmission(store)];
+  return [new LimitRanger(store), new DefaultIngressClass(store), ...extra, new ResourceQuotaAdmission(store)];
 }

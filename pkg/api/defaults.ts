@@ -9,6 +9,7 @@ import { defaultLimitRange } from "./defaults/policy.js";
 import { defaultHorizontalPodAutoscaler } from "./defaults/autoscaling.js";
 import { defaultSecret } from "./defaults/secret.js";
 import { defaultDaemonSet, defaultStatefulSet } from "./defaults/sets.js";
+import { defaultIngressClass, defaultNetworkPolicy } from "./defaults/networking.js";
 
 type Rec = Record<string, unknown>;
 
@@ -85,6 +86,12 @@ export function applyDefaults(obj: KubeObject): KubeObject {
       break;
     case "CronJob":
       defaultCronJob(obj);
+      break;
+    case "NetworkPolicy":
+      defaultNetworkPolicy(obj);
+      break;
+    case "IngressClass":
+      defaultIngressClass(obj);
       break;
   }
   return obj;

@@ -52,6 +52,9 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res({ group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding", plural: "rolebindings", singular: "rolebinding", shortNames: [], namespaced: true, model: "V1RoleBinding" }),
   res({ group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole", plural: "clusterroles", singular: "clusterrole", shortNames: [], namespaced: false, model: "V1ClusterRole" }),
   res({ group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding", plural: "clusterrolebindings", singular: "clusterrolebinding", shortNames: [], namespaced: false, model: "V1ClusterRoleBinding" }),
+  res({ group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", singular: "ingress", shortNames: ["ing"], namespaced: true, subresources: ["status"], model: "V1Ingress" }),
+  res({ group: "networking.k8s.io", version: "v1", kind: "IngressClass", plural: "ingressclasses", singular: "ingressclass", shortNames: [], namespaced: false, model: "V1IngressClass" }),
+  res({ group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", singular: "networkpolicy", shortNames: ["netpol"], namespaced: true, model: "V1NetworkPolicy" }),
 ];
 
 /**
@@ -139,6 +142,9 @@ export const R = {
   get rolebindings() { return mustResource("rolebindings"); },
   get clusterroles() { return mustResource("clusterroles"); },
   get clusterrolebindings() { return mustResource("clusterrolebindings"); },
+  get ingresses() { return mustResource("ingresses"); },
+  get ingressclasses() { return mustResource("ingressclasses"); },
+  get networkpolicies() { return mustResource("networkpolicies"); },
 };
 
 /** "deployment.apps/web", as kubectl names objects in its output. */

@@ -13,6 +13,7 @@ import { limitRangePrinter, resourceQuotaPrinter } from "./printers/policy.js";
 import { horizontalPodAutoscalerPrinter } from "./printers/autoscaling.js";
 import { secretPrinter } from "./printers/secret.js";
 import { daemonSetPrinter, statefulSetPrinter } from "./printers/sets.js";
+import { ingressClassPrinter, ingressPrinter, networkPolicyPrinter } from "./printers/ingress.js";
 import type { KindPrinter, Table, TableColumnDefinition, TableRow } from "./printers/table.js";
 
 export type { Table, TableColumnDefinition, TableRow, TableRowCondition } from "./printers/table.js";
@@ -56,6 +57,9 @@ const PRINTERS: Record<string, AnyPrinter> = {
   DaemonSet: daemonSetPrinter,
   StatefulSet: statefulSetPrinter,
   Secret: secretPrinter,
+  Ingress: ingressPrinter,
+  IngressClass: ingressClassPrinter,
+  NetworkPolicy: networkPolicyPrinter,
 };
 
 function printerFor(kind: string): KindPrinter<KubeObject> {

@@ -250,6 +250,19 @@ const VALID: Record<string, Record<string, unknown>> = {
     subjects: [{ kind: "Group", name: "admins", apiGroup: "rbac.authorization.k8s.io" }],
     roleRef: { kind: "ClusterRole", name: "view", apiGroup: "rbac.authorization.k8s.io" },
   },
+  Ingress: {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: { name: "web" },
+    spec: { ingressClassName: "skiff", rules: [{ host: "foo.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } }] },
+  },
+  IngressClass: { apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "skiff" }, spec: { controller: "skiff.dev/ingress" } },
+  NetworkPolicy: {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "np" },
+    spec: { podSelector: { matchLabels: { app: "db" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "web" } } }], ports: [{ port: 5432 }] }], policyTypes: ["Ingress"] },
+  },
 };
 
 describe("modelSchema", () => {
@@ -337,6 +350,10 @@ describe("modelSchema", () => {
     expect(schemaName("RbacV1Subject")).toBe("io.k8s.api.rbac.v1.Subject");
     expect(schemaName("V2HorizontalPodAutoscalerSpec")).toBe("io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec");
     expect(schemaName("V1StatefulSetSpec")).toBe("io.k8s.api.apps.v1.StatefulSetSpec");
+    expect(schemaName("V1IngressClassSpec")).toBe("io.k8s.api.networking.v1.IngressClassSpec");
+    expect(schemaName("V1HTTPIngressPath")).toBe("io.k8s.api.networking.v1.HTTPIngressPath");
+    expect(schemaName("V1IPBlock")).toBe("io.k8s.api.networking.v1.IPBlock");
+    expect(schemaName("V1LoadBalancerIngress")).toBe("io.k8s.api.core.v1.LoadBalancerIngress");
   });
 
   test("schemas for every served kind build well under a second", () => {

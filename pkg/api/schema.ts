@@ -147,6 +147,20 @@ const LIST_SEMANTICS: Record<string, ListSemantics> = {
   "V1EndpointSubset.addresses": atomic,
   "V1EndpointSubset.notReadyAddresses": atomic,
   "V1EndpointSubset.ports": atomic,
+  // networking.k8s.io/v1: every list is +listType=atomic.
+  "V1IngressSpec.rules": atomic,
+  "V1IngressSpec.tls": atomic,
+  "V1IngressTLS.hosts": atomic,
+  "V1HTTPIngressRuleValue.paths": atomic,
+  "V1IngressLoadBalancerStatus.ingress": atomic,
+  "V1NetworkPolicySpec.ingress": atomic,
+  "V1NetworkPolicySpec.egress": atomic,
+  "V1NetworkPolicySpec.policyTypes": atomic,
+  "V1NetworkPolicyIngressRule.ports": atomic,
+  "V1NetworkPolicyIngressRule.from": atomic,
+  "V1NetworkPolicyEgressRule.ports": atomic,
+  "V1NetworkPolicyEgressRule.to": atomic,
+  "V1IPBlock.except": atomic,
 };
 
 /** Fields Kubernetes marks required (shown by explain, emitted in OpenAPI). */
@@ -191,6 +205,11 @@ const REQUIRED: Record<string, string[]> = {
   V1EndpointPort: ["port"],
   CoreV1EndpointPort: ["port"],
   CoreV1Event: ["metadata", "involvedObject"],
+  V1HTTPIngressRuleValue: ["paths"],
+  V1HTTPIngressPath: ["pathType", "backend"],
+  V1IngressServiceBackend: ["name"],
+  V1IngressClassParametersReference: ["kind", "name"],
+  V1IPBlock: ["cidr"],
 };
 
 /** Descriptions for fields whose generated comment was dropped (the ref-typed ones). */
@@ -213,6 +232,7 @@ const META_TYPES = new Set([
 const APPS_TYPES = /^(Deployment|ReplicaSet|DaemonSet|StatefulSet|ControllerRevision|RollingUpdate)/;
 const BATCH_TYPES = /^(Job|CronJob|PodFailurePolicy|SuccessPolicy|UncountedTerminatedPods)/;
 const RBAC_TYPES = /^(Role|ClusterRole|RoleBinding|ClusterRoleBinding|PolicyRule|RoleRef|AggregationRule)/;
+const NETWORKING_TYPES = /^(Ingress|HTTPIngress|NetworkPolicy|IPBlock|ServiceBackendPort)/;
 
 /**
  * "V1PodSpec" → "io.k8s.api.core.v1.PodSpec", "V1ObjectMeta" →
@@ -233,6 +253,7 @@ export function schemaName(model: string): string {
   if (version === "v1" && /^Scale(Spec|Status)?$/.test(type)) return `io.k8s.api.autoscaling.v1.${type}`;
   if (version === "v1" && BATCH_TYPES.test(type)) return `io.k8s.api.batch.v1.${type}`;
   if (version === "v1" && RBAC_TYPES.test(type)) return `io.k8s.api.rbac.v1.${type}`;
+  if (version === "v1" && NETWORKING_TYPES.test(type)) return `io.k8s.api.networking.v1.${type}`;
   if (version === "v2") return `io.k8s.api.autoscaling.v2.${type}`;
   return `io.k8s.api.core.${version}.${type}`;
 }

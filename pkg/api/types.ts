@@ -18,6 +18,9 @@ import type {
   V1PodTemplateSpec,
   V1Container,
   V1ResourceRequirements,
+  V1Ingress,
+  V1IngressClass,
+  V1NetworkPolicy,
 } from "@kubernetes/client-node";
 
 export type {
@@ -37,6 +40,9 @@ export type {
   V1PodTemplateSpec,
   V1Container,
   V1ResourceRequirements,
+  V1Ingress,
+  V1IngressClass,
+  V1NetworkPolicy,
 };
 
 /** Metadata as it travels on the wire (timestamps are RFC 3339 strings, not Dates). */

@@ -16,6 +16,7 @@ import { validateLimitRange, validateResourceQuota } from "./validation/policy.j
 import { validateHorizontalPodAutoscaler } from "./validation/autoscaling.js";
 import { validateDaemonSet, validateStatefulSet } from "./validation/sets.js";
 import { validateSecret } from "./validation/secret.js";
+import { validateIngress, validateIngressClass, validateNetworkPolicy } from "./validation/networking.js";
 import { nameIsPathSegment, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from "./validation/rbac.js";
 import {
   validateConfigMap,
@@ -92,6 +93,9 @@ const KIND_RULES: Record<string, KindValidator> = {
   ClusterRole: validateClusterRole,
   RoleBinding: validateRoleBinding,
   ClusterRoleBinding: validateClusterRoleBinding,
+  Ingress: validateIngress,
+  IngressClass: validateIngressClass,
+  NetworkPolicy: validateNetworkPolicy,
 };
 
 function validatePod(obj: KubeObject): FieldError[] {

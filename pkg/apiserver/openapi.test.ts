@@ -70,6 +70,7 @@ describe("openApiIndex", () => {
       "apis/autoscaling/v2",
       "apis/batch/v1",
       "apis/coordination.k8s.io/v1",
+      "apis/networking.k8s.io/v1",
       "apis/rbac.authorization.k8s.io/v1",
     ]);
     for (const r of RESOURCES) expect(index.paths[groupVersionPath(r)], r.kind).toBeDefined();

@@ -21,6 +21,7 @@ const VIEWABLE: Array<[string, string[]]> = [
   ["autoscaling", ["horizontalpodautoscalers", "horizontalpodautoscalers/status"]],
   ["coordination.k8s.io", ["leases"]],
   ["metrics.k8s.io", ["pods", "nodes"]],
+  ["networking.k8s.io", ["ingresses", "ingresses/status", "networkpolicies"]],
 ];
 
 /** What an editor may change: workloads, services, configuration and secrets; not RBAC, not quotas. */
@@ -29,6 +30,7 @@ const EDITABLE: Array<[string, string[]]> = [
   ["apps", ["deployments", "deployments/scale", "replicasets", "replicasets/scale", "daemonsets", "statefulsets", "statefulsets/scale"]],
   ["batch", ["jobs", "cronjobs"]],
   ["autoscaling", ["horizontalpodautoscalers"]],
+  ["networking.k8s.io", ["ingresses", "networkpolicies"]],
 ];
 
 const rule = (apiGroups: string[], resources: string[], verbs: string[]): PolicyRule => ({ apiGroups, resources, verbs });
