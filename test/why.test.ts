@@ -55,7 +55,7 @@ describe("skiff why", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`Placement (decided`);
     expect(text.stdout).toContain(`${pod.spec?.nodeName} won among 3 feasible of 3 nodes`);
-    expect(text.stdout).toMatch(/NODE\s+TOTAL\s+LeastAllocated.*SelectorSpread/);
+    expect(text.stdout).toMatch(/NODE\s+TOTAL\s+LeastAllocated.*PodTopologySpread/);
     // The first row of the table is the winner, marked with *.
     const firstRow = text.stdout.split("\n").find((l) => /^\s+\S+ \*\s+\d/.test(l));
     expect(firstRow?.trim().startsWith(`${pod.spec?.nodeName} *`)).toBe(true);

@@ -19,7 +19,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffConfig } from "./backoff.js";
 import { agentLogs, agentStats, type NodeStats, type PodLogOptions, type PodLogSource } from "./logs.js";
 import { agentExec } from "./exec.js";
 import type { PodExecOptions, PodExecResult } from "../api/pod-exec.js";
-import { hostCapacity, leaseObject, LEASE_NAMESPACE, nodeObject, nodeStatus, nodeStatusFingerprint, type NodeCapacity, type NodeIdentity } from "./node-status.js";
+import { hostCapacity, keepExtendedResources, leaseObject, LEASE_NAMESPACE, nodeObject, nodeStatus, nodeStatusFingerprint, type NodeCapacity, type NodeIdentity } from "./node-status.js";
 import { lowestFreeIp, podCidrFromName } from "./pod-ip.js";
 import { newestFirst, PodWorker, type EventKind, type WorkerContext } from "./pod-worker.js";
 import type { ProbeTimingOverrides } from "./probes.js";
@@ -264,6 +264,10 @@ export class Agent implements PodLogSource {
     const fingerprint = nodeStatusFingerprint(status);
     const due = !this.lastNodeStatus || now - this.lastNodeStatus.at >= (this.opts.nodeStatusMs ?? 60_000);
     if (!force && !due && this.lastNodeStatus?.fingerprint === fingerprint) return;
+    // Extended resources advertised through nodes/status (the documentation's
+    // capacity patch) are not the agent's to drop: keep them, as the kubelet does.
+    const current = await this.client.get<KubeObject>(R.nodes, undefined, this.nodeName).catch(() => this.node);
+    keepExtendedResources(status, current?.status);
     const body: KubeObject = { apiVersion: "v1", kind: "Node", metadata: { name: this.nodeName }, status };
     this.node = await this.client.updateStatus(R.nodes, body);
     this.lastNodeStatus = { fingerprint, at: now };

@@ -111,6 +111,23 @@ export function nodeStatus(id: NodeIdentity, now: number, images: ImageInfo[], p
   };
 }
 
+/**
+ * Copy resources the agent does not measure (extended resources such as
+ * example.com/dongle) from the node's current status into the new one. Like
+ * the kubelet, an extended resource found only in capacity is mirrored into
+ * allocatable, so `kubectl describe node` lists it under both.
+ */
+export function keepExtendedResources(status: Record<string, unknown>, current: unknown): void {
+  const cur = (current ?? {}) as { capacity?: Record<string, string>; allocatable?: Record<string, string> };
+  const capacity = status.capacity as Record<string, string>;
+  const allocatable = status.allocatable as Record<string, string>;
+  for (const [k, v] of Object.entries(cur.capacity ?? {})) {
+    if (k in capacity) continue;
+    capacity[k] = v;
+    allocatable[k] = cur.allocatable?.[k] ?? v;
+  }
+}
+
 /** Status without the timestamps that move on every post, to see whether anything really changed. */
 export function nodeStatusFingerprint(status: Record<string, unknown>): string {
   return JSON.stringify(status, (k, v: unknown) => (k === "lastHeartbeatTime" ? undefined : v));

@@ -23,14 +23,27 @@ function mutableView(spec: PodSpecLike, nodeName: string | undefined): PodSpecLi
   for (const c of images(s.initContainers)) delete c.image;
   delete s.activeDeadlineSeconds;
   delete s.tolerations;
+  // Scheduling gates may be removed (checked in checkPodUpdate), never added.
+  delete s.schedulingGates;
   // nodeName may go from unset to set (binding), never change afterwards.
   if (!nodeName) delete s.nodeName;
   return s;
 }
 
+function gateNames(spec: PodSpecLike): string[] {
+  const gates = spec.schedulingGates;
+  return Array.isArray(gates) ? gates.map((g: unknown) => String((g as { name?: unknown } | null)?.name)) : [];
+}
+
 export function checkPodUpdate(old: KubeObject, next: KubeObject): void {
   const oldSpec = (old.spec ?? {}) as PodSpecLike;
   const newSpec = (next.spec ?? {}) as PodSpecLike;
+  const oldGates = new Set(gateNames(oldSpec));
+  const added = gateNames(newSpec).find((g) => !oldGates.has(g));
+  if (added !== undefined) {
+    const err = new FieldError("Forbidden", "spec.schedulingGates", undefined, `only deletion is allowed, but found new scheduling gate '${added}'`);
+    throw errors.invalid("Pod", old.metadata.name ?? "", [err]);
+  }
   if (jsonEqual(mutableView(oldSpec, oldSpec.nodeName), mutableView(newSpec, oldSpec.nodeName))) return;
   const err = new FieldError(
     "Forbidden",

@@ -5,6 +5,7 @@
 //
 // JavaScript runs one cycle at a time, so the cache itself serves as the
 // Snapshot: nothing can change it while scheduleOne runs.
+import type { KubeObject } from "../api/types.js";
 import type { Node, Pod, Snapshot } from "./framework.js";
 import { NodeInfo } from "./node-info.js";
 import { podInfoOf, type PodInfo } from "./pod-info.js";
@@ -27,6 +28,9 @@ export class SchedulerCache implements Snapshot {
   private readonly podStates = new Map<string, PodState>();
   /** Nodes with a Node object, sorted by name; rebuilt lazily after nodes come or go. */
   private list: NodeInfo[] | undefined;
+  private readonly nsLabels = new Map<string, Readonly<Record<string, string>>>();
+  /** See Snapshot.namespaceGeneration. */
+  namespaceGeneration = 0;
 
   // --- Snapshot ---------------------------------------------------------------
 
@@ -41,6 +45,26 @@ export class SchedulerCache implements Snapshot {
   get(name: string): NodeInfo | undefined {
     const ni = this.infos.get(name);
     return ni?.node ? ni : undefined;
+  }
+
+  namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined {
+    return this.nsLabels.get(namespace);
+  }
+
+  // --- namespaces (for InterPodAffinity's namespaceSelector) -----------------
+
+  /** Returns whether the labels changed. Idempotent. */
+  setNamespace(name: string, labels: Readonly<Record<string, string>> | undefined): boolean {
+    const prev = this.nsLabels.get(name);
+    const next = labels ?? {};
+    if (prev && JSON.stringify(prev) === JSON.stringify(next)) return false;
+    this.nsLabels.set(name, next);
+    this.namespaceGeneration++;
+    return true;
+  }
+
+  removeNamespace(name: string): void {
+    if (this.nsLabels.delete(name)) this.namespaceGeneration++;
   }
 
   // --- nodes ------------------------------------------------------------------
@@ -146,8 +170,9 @@ export class SchedulerCache implements Snapshot {
 }
 
 /** A cache filled from plain lists: for tests, benchmarks and one-off scheduleOne calls. */
-export function buildSnapshot(nodes: readonly Node[], pods: readonly Pod[] = []): SchedulerCache {
+export function buildSnapshot(nodes: readonly Node[], pods: readonly Pod[] = [], namespaces: readonly KubeObject[] = []): SchedulerCache {
   const cache = new SchedulerCache();
+  for (const ns of namespaces) cache.setNamespace(String(ns.metadata.name), ns.metadata.labels);
   for (const n of nodes) cache.setNode(n);
   for (const p of pods) if (p.spec?.nodeName) cache.setPod(p);
   return cache;

@@ -68,7 +68,7 @@ describe("compactDecision", () => {
       expect(Object.keys(row.scores)).toEqual(expect.arrayContaining(["NodeResourcesLeastAllocated", "NodeResourcesBalancedAllocation"]));
     }
     // No preferred affinity, no siblings anywhere, no soft taints: skipped, and said so.
-    expect(d.skipped).toMatchObject({ NodeAffinity: "prescore", TaintToleration: "equal", SelectorSpread: "equal" });
+    expect(d.skipped).toMatchObject({ NodeAffinity: "prescore", TaintToleration: "equal", PodTopologySpread: "equal" });
   });
 
   it("keeps a 1,000-node decision small: classes, not rows", () => {

@@ -1,6 +1,6 @@
 // Small builders for nodes and pods as the API returns them: used by the
 // scheduler's tests and benchmark, and handy for fake clusters.
-import type { V1Affinity, V1ContainerPort, V1Taint, V1Toleration } from "@kubernetes/client-node";
+import type { V1Affinity, V1ContainerPort, V1Taint, V1Toleration, V1TopologySpreadConstraint } from "@kubernetes/client-node";
 import type { Node, Pod } from "./framework.js";
 
 export interface NodeSpecInput {
@@ -46,12 +46,17 @@ export interface PodSpecInput {
   creationTimestamp?: string;
   schedulerName?: string;
   labels?: Record<string, string>;
+  topologySpreadConstraints?: V1TopologySpreadConstraint[];
+  schedulingGates?: string[];
+  /** Requests of resources other than cpu and memory ("example.com/dongle": "2"). */
+  extended?: Record<string, string>;
 }
 
 export function makePod(name: string, o: PodSpecInput = {}): Pod {
   const requests: Record<string, string> = {};
   if (o.cpu !== undefined) requests.cpu = o.cpu;
   if (o.memory !== undefined) requests.memory = o.memory;
+  Object.assign(requests, o.extended ?? {});
   const ns = o.namespace ?? "default";
   return {
     apiVersion: "v1",
@@ -79,6 +84,8 @@ export function makePod(name: string, o: PodSpecInput = {}): Pod {
       ...(o.affinity ? { affinity: o.affinity } : {}),
       ...(o.priority !== undefined ? { priority: o.priority } : {}),
       ...(o.schedulerName ? { schedulerName: o.schedulerName } : {}),
+      ...(o.topologySpreadConstraints ? { topologySpreadConstraints: o.topologySpreadConstraints } : {}),
+      ...(o.schedulingGates ? { schedulingGates: o.schedulingGates.map((name) => ({ name })) } : {}),
     },
     status: { phase: "Pending" },
   };

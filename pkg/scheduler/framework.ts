@@ -90,10 +90,18 @@ export function frozenStatus(code: Code, plugin: string, reason: string): Status
 export class CycleState {
   private readonly data = new Map<string, unknown>();
 
-  constructor(readonly podInfo: PodInfo) {}
+  /**
+   * The nodes of this cycle, for PreFilter and PreScore plugins that count
+   * pods over the whole cluster (PodTopologySpread, InterPodAffinity).
+   * scheduleOne sets it; a state built by hand for one plugin has an empty one.
+   */
+  constructor(
+    readonly podInfo: PodInfo,
+    readonly snapshot: Snapshot = EMPTY_SNAPSHOT,
+  ) {}
 
-  static for(pod: Pod): CycleState {
-    return new CycleState(podInfoOf(pod));
+  static for(pod: Pod, snapshot?: Snapshot): CycleState {
+    return new CycleState(podInfoOf(pod), snapshot);
   }
 
   read<T>(key: string): T | undefined {
@@ -128,8 +136,9 @@ export interface FilterPlugin {
 export interface ReasonDetail {
   /** The Status reason this detail explains, word for word. */
   reason: string;
-  resource: "cpu" | "memory" | "pods";
-  /** cpu in millicores, memory in bytes, pods as a count. */
+  /** "cpu", "memory", "pods", or an extended resource name ("example.com/dongle"). */
+  resource: string;
+  /** cpu in millicores, memory in bytes, pods and extended resources as a count. */
   requested: number;
   free: number;
   allocatable: number;
@@ -223,7 +232,16 @@ export interface Snapshot {
   /** Nodes that exist (have a Node object), in a stable order. */
   nodes(): readonly NodeInfo[];
   get(name: string): NodeInfo | undefined;
+  /**
+   * A namespace's labels, for InterPodAffinity's namespaceSelector; undefined
+   * when the namespace is unknown (a selector then does not match it).
+   */
+  namespaceLabels?(namespace: string): Readonly<Record<string, string>> | undefined;
+  /** Bumped whenever a namespace's labels change, so per-node memos keyed on namespaces can tell. */
+  readonly namespaceGeneration?: number;
 }
+
+const EMPTY_SNAPSHOT: Snapshot = { nodes: () => [], get: () => undefined };
 
 export const MAX_NODE_SCORE = 100;
 

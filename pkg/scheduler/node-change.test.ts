@@ -7,7 +7,11 @@ describe("nodeChangeHelps", () => {
     const base = makeNode("n");
     expect([...nodeChangeHelps(base, makeNode("n"))]).toEqual([]);
     expect([...nodeChangeHelps(base, makeNode("n", { cpu: "8" }))]).toEqual(["NodeResourcesFit"]);
-    expect([...nodeChangeHelps(base, makeNode("n", { labels: { a: "b" } }))]).toEqual(["NodeAffinity"]);
+    expect([...nodeChangeHelps(base, makeNode("n", { labels: { a: "b" } }))]).toEqual(["NodeAffinity", "PodTopologySpread", "InterPodAffinity"]);
+    // An extended resource advertised through status.capacity alone (as the documentation does).
+    const dongles = makeNode("n");
+    dongles.status!.capacity!["example.com/dongle"] = "4";
+    expect([...nodeChangeHelps(base, dongles)]).toEqual(["NodeResourcesFit"]);
     expect([...nodeChangeHelps(makeNode("n", { unschedulable: true }), base)]).toEqual(["NodeUnschedulable"]);
     expect([...nodeChangeHelps(makeNode("n", { ready: "False" }), base)]).toEqual(["NodeReady"]);
     expect([...nodeChangeHelps(makeNode("n", { taints: [{ key: "k", effect: "NoSchedule" }] }), base)]).toEqual(["TaintToleration"]);

@@ -26,6 +26,21 @@ export class NodeInfo {
   readonly usedPorts = new Map<string, Map<string, number>>();
   /** Controller uid → how many of its pods are on this node (for spreading). */
   readonly ownerCounts = new Map<string, number>();
+  /** Every resource besides cpu, memory and pods the node offers (extended resources, hugepages…), as counts. */
+  scalarAllocatable = new Map<string, number>();
+  /** Sum of the pods' requests of those resources. */
+  readonly scalarRequested = new Map<string, number>();
+  /** Pods here with any pod (anti-)affinity term: InterPodAffinity scores only need these. */
+  readonly podsWithAffinity = new Set<PodInfo>();
+  /** Pods here with required anti-affinity: every incoming pod is checked against them. */
+  readonly podsWithRequiredAntiAffinity = new Set<PodInfo>();
+  /**
+   * Bumped whenever the node's pods or labels change. Plugins that count
+   * matching pods per node memoise the count under this generation, so a
+   * cycle recounts only the nodes that changed since the last one.
+   */
+  generation = 0;
+  private readonly memos = new Map<string, { generation: number; value: unknown }>();
 
   // Derived from the Node object once per update, so filters do not rescan it.
   labels: Record<string, string> = {};
@@ -50,6 +65,8 @@ export class NodeInfo {
     const alloc = status.allocatable ?? status.capacity ?? {};
     this.allocatable = { milliCpu: milliCpu(alloc.cpu), memory: bytes(alloc.memory), pods: bytes(alloc.pods) };
     this.labels = node.metadata.labels ?? {};
+    this.scalarAllocatable = scalarAllocatableOf(status.allocatable, status.capacity);
+    this.generation++;
     this.taints = node.spec?.taints ?? [];
     this.unschedulable = node.spec?.unschedulable === true;
     const ready = status.conditions?.find((c) => c.type === "Ready")?.status;
@@ -73,7 +90,36 @@ export class NodeInfo {
     return p;
   }
 
+  /**
+   * A value computed from this node's pods and labels, kept until they change.
+   * `key` must name everything else the value depends on (the selector, the
+   * namespace…).
+   */
+  memo<T>(key: string, compute: () => T): T {
+    const m = this.memos.get(key);
+    if (m && m.generation === this.generation) return m.value as T;
+    const value = compute();
+    // Bounded: one entry per distinct question, dropped wholesale when too many (say, after many one-off selectors).
+    if (this.memos.size > 256) this.memos.clear();
+    this.memos.set(key, { generation: this.generation, value });
+    return value;
+  }
+
   private apply(p: PodInfo, sign: 1 | -1): void {
+    this.generation++;
+    for (const [k, v] of p.scalar) {
+      const n = (this.scalarRequested.get(k) ?? 0) + sign * v;
+      if (n !== 0) this.scalarRequested.set(k, n);
+      else this.scalarRequested.delete(k);
+    }
+    if (p.affinity) {
+      if (sign > 0) this.podsWithAffinity.add(p);
+      else this.podsWithAffinity.delete(p);
+      if (p.affinity.requiredAntiAffinity.length > 0) {
+        if (sign > 0) this.podsWithRequiredAntiAffinity.add(p);
+        else this.podsWithRequiredAntiAffinity.delete(p);
+      }
+    }
     this.requested.milliCpu += sign * p.requests.milliCpu;
     this.requested.memory += sign * p.requests.memory;
     this.nonZeroRequested.milliCpu += sign * p.nonZero.milliCpu;
@@ -104,6 +150,20 @@ export class NodeInfo {
     if (hp.ip === "0.0.0.0") return byIp.size > 0;
     return byIp.has(hp.ip) || byIp.has("0.0.0.0");
   }
+}
+
+/**
+ * Resources other than cpu, memory and pods. The documentation advertises an
+ * extended resource by patching status.capacity alone (the kubelet then copies
+ * it into allocatable); reading capacity for keys allocatable lacks gives the
+ * same answer without waiting for that copy.
+ */
+function scalarAllocatableOf(allocatable: Record<string, string> | undefined, capacity: Record<string, string> | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const src of [capacity ?? {}, allocatable ?? {}]) {
+    for (const [k, v] of Object.entries(src)) if (k !== "cpu" && k !== "memory" && k !== "pods") out.set(k, bytes(v));
+  }
+  return out;
 }
 
 function portKey(hp: HostPort): string {

@@ -4,6 +4,7 @@
 import type { V1Container } from "@kubernetes/client-node";
 import { Quantity } from "../api/quantity.js";
 import { keyOf } from "../client/lister.js";
+import { affinityInfoOf, type PodAffinityInfo } from "./affinity-terms.js";
 import type { Pod } from "./framework.js";
 
 /** cpu in millicores, memory in bytes. */
@@ -37,6 +38,14 @@ export interface PodInfo {
   ownerUid?: string;
   /** spec.priority, 0 when unset. */
   priority: number;
+  /**
+   * Requests of every resource other than cpu and memory (extended resources
+   * such as example.com/dongle, hugepages, ephemeral-storage), as counts.
+   * Empty for most pods, so NodeResourcesFit's fast path stays a few compares.
+   */
+  scalar: ReadonlyArray<readonly [string, number]>;
+  /** Parsed pod (anti-)affinity terms; undefined when the pod has none. */
+  affinity: PodAffinityInfo | undefined;
 }
 
 export const DEFAULT_MILLI_CPU_REQUEST = 100;
@@ -66,7 +75,40 @@ function computePodInfo(pod: Pod): PodInfo {
     hostPorts: hostPortsOf(pod),
     ownerUid: owner?.uid,
     priority: typeof spec?.priority === "number" ? spec.priority : 0,
+    scalar: scalarRequests(pod),
+    affinity: affinityInfoOf(pod),
   };
+}
+
+/**
+ * The other resources, added up as podRequests adds cpu and memory: app
+ * containers and sidecars together, an init container alone (with the
+ * sidecars started before it), the larger of the two, then overhead.
+ */
+export function scalarRequests(pod: Pod): Array<[string, number]> {
+  const spec = pod.spec;
+  const total = new Map<string, number>();
+  const addTo = (m: Map<string, number>, req: Record<string, string> | undefined) => {
+    for (const [k, v] of Object.entries(req ?? {})) if (k !== "cpu" && k !== "memory") m.set(k, (m.get(k) ?? 0) + bytes(v));
+  };
+  for (const c of spec?.containers ?? []) addTo(total, c.resources?.requests);
+  const sidecars = new Map<string, number>();
+  const initMax = new Map<string, number>();
+  for (const c of spec?.initContainers ?? []) {
+    const own = new Map<string, number>();
+    addTo(own, c.resources?.requests);
+    if (c.restartPolicy === "Always") {
+      addTo(total, c.resources?.requests);
+      addTo(sidecars, c.resources?.requests);
+    }
+    for (const [k, v] of own) {
+      const need = c.restartPolicy === "Always" ? (sidecars.get(k) ?? 0) : v + (sidecars.get(k) ?? 0);
+      initMax.set(k, Math.max(initMax.get(k) ?? 0, need));
+    }
+  }
+  for (const [k, v] of initMax) total.set(k, Math.max(total.get(k) ?? 0, v));
+  addTo(total, spec?.overhead);
+  return [...total].filter(([, v]) => v > 0);
 }
 
 /**

@@ -16,13 +16,16 @@ import { nodePorts } from "./plugins/node-ports.js";
 import { nodeReady } from "./plugins/node-ready.js";
 import { nodeResourcesFit } from "./plugins/node-resources-fit.js";
 import { nodeUnschedulable } from "./plugins/node-unschedulable.js";
-import { selectorSpread } from "./plugins/selector-spread.js";
+import { interPodAffinity } from "./plugins/inter-pod-affinity.js";
+import { podTopologySpread } from "./plugins/pod-topology-spread.js";
+import { schedulingGates } from "./plugins/scheduling-gates.js";
 import { taintToleration } from "./plugins/taint-toleration.js";
 
 /** A fresh copy each call, so callers may change their lists. Weights follow kube-scheduler's defaults. */
 export function defaultProfile(): Profile {
   return {
-    preFilter: [nodeAffinity],
+    // SchedulingGates first: a gated pod needs no counting at all.
+    preFilter: [schedulingGates, nodeAffinity, podTopologySpread, interPodAffinity],
     filter: [
       nodeName, // one string compare
       nodeUnschedulable, // one boolean
@@ -30,14 +33,20 @@ export function defaultProfile(): Profile {
       taintToleration, // usually zero or one taint
       nodeAffinity, // labels against the selector
       nodePorts, // free unless the pod asks for host ports
-      nodeResourcesFit, // last: the reason preemption could address
+      nodeResourcesFit, // the reason preemption could address
+      // kube-scheduler's order: spread and pod affinity after the node's own
+      // checks, so a node that is full says "Insufficient cpu" first.
+      podTopologySpread, // a map lookup per constraint, after PreFilter counted
+      interPodAffinity, // a few map lookups, after PreFilter counted
     ],
     score: [
       { plugin: leastAllocated, weight: 1 },
       { plugin: balancedAllocation, weight: 1 },
       { plugin: nodeAffinity, weight: 2 },
       { plugin: taintToleration, weight: 3 },
-      { plugin: selectorSpread, weight: 2 },
+      // Also the cluster's default spread (what SelectorSpread used to do).
+      { plugin: podTopologySpread, weight: 2 },
+      { plugin: interPodAffinity, weight: 2 },
     ],
   };
 }

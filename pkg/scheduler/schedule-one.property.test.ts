@@ -45,6 +45,9 @@ const podArb = fc.record({
   tolerations: fc.subarray(TOLERATIONS),
   hostPort: fc.option(fc.constantFrom(80, 443), { nil: undefined }),
   owner: fc.option(fc.constantFrom("rs1", "rs2"), { nil: undefined }),
+  app: fc.constantFrom("a", "b"),
+  /** Required anti-affinity against pods of the same app, per node or per zone. */
+  anti: fc.option(fc.constantFrom("kubernetes.io/hostname", "zone"), { nil: undefined }),
 });
 
 type NodeIn = typeof nodeArb extends fc.Arbitrary<infer T> ? T : never;
@@ -73,6 +76,10 @@ function toPod(p: PodIn, i: number): Pod {
     tolerations: p.tolerations,
     hostPorts: p.hostPort ? [{ hostPort: p.hostPort }] : undefined,
     ownerUid: p.owner,
+    labels: { app: p.app },
+    affinity: p.anti
+      ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: p.anti, labelSelector: { matchLabels: { app: p.app } } }] } }
+      : undefined,
   });
 }
 
@@ -136,12 +143,23 @@ function checkInvariants(nodes: Node[], pods: Pod[], out: Outcome): void {
     const ports = here.flatMap((p) => p.spec!.containers[0].ports?.map((x) => x.hostPort) ?? []);
     expect(new Set(ports).size).toBe(ports.length);
   }
+  // Required anti-affinity, checked by hand: no two pods of one app share a domain when either forbids it.
+  const nodeLabels = new Map(nodes.map((n) => [String(n.metadata.name), n.metadata.labels ?? {}]));
+  const placed = [...out.placements].map(([p, n]) => ({ pod: podsByName.get(p)!, labels: nodeLabels.get(n)! }));
+  for (const a of placed) {
+    const term = a.pod.spec!.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0];
+    if (!term) continue;
+    for (const b of placed) {
+      if (a === b || b.pod.metadata.labels!.app !== a.pod.metadata.labels!.app) continue;
+      expect(b.labels[term.topologyKey] === undefined || b.labels[term.topologyKey] !== a.labels[term.topologyKey]).toBe(true);
+    }
+  }
   // 2. Every placed pod passes every filter on its node (judged without itself).
   const profile = defaultProfile();
   for (const [podName, nodeName] of out.placements) {
     const pod = podsByName.get(podName)!;
     out.cache.removePod(`default/${podName}`);
-    const st = CycleState.for(pod);
+    const st = CycleState.for(pod, out.cache);
     for (const pf of profile.preFilter) pf.preFilter(st, pod);
     for (const f of profile.filter) expect({ plugin: f.name, code: f.filter(st, pod, out.cache.get(nodeName)!).code }).toEqual({ plugin: f.name, code: "Success" });
     out.cache.assumePod(pod, nodeName);
@@ -187,7 +205,7 @@ describe("scheduler properties", () => {
         for (const pod of podIns.map(toPod)) {
           const res = scheduleOne(pod, cache);
           // Reference: every filter on every node, every score plugin normalised, no shortcuts.
-          const st = CycleState.for(pod);
+          const st = CycleState.for(pod, cache);
           for (const pf of profile.preFilter) pf.preFilter(st, pod);
           const feasible = cache.nodes().filter((ni) => profile.filter.every((f) => f.filter(st, pod, ni).code === "Success"));
           let want: string | undefined;
@@ -206,6 +224,53 @@ describe("scheduler properties", () => {
         }
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it("keeps every replica set within its topology spread (DoNotSchedule) and explains every pod left over", () => {
+    const spreadArb = fc.record({
+      zones: fc.array(fc.constantFrom("z1", "z2", "z3", "none"), { minLength: 1, maxLength: 8 }),
+      replicas: fc.integer({ min: 1, max: 20 }),
+      maxSkew: fc.integer({ min: 1, max: 3 }),
+      key: fc.constantFrom("zone", "kubernetes.io/hostname"),
+      minDomains: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+      antiPerNode: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(spreadArb, (c) => {
+        const nodes = c.zones.map((z, i) => makeNode(`node-${i}`, { pods: 6, labels: z === "none" ? {} : { zone: z } }));
+        const pods = Array.from({ length: c.replicas }, (_, i) =>
+          makePod(`web-${i}`, {
+            labels: { app: "web" },
+            topologySpreadConstraints: [
+              { maxSkew: c.maxSkew, topologyKey: c.key, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { app: "web" } }, minDomains: c.minDomains },
+            ],
+            affinity: c.antiPerNode
+              ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "web" } } }] } }
+              : undefined,
+          }),
+        );
+        const out = placeAll(nodes, pods);
+        // Count per domain, by hand, over the nodes that have the key.
+        const domainOf = new Map(nodes.map((n) => [String(n.metadata.name), n.metadata.labels?.[c.key]]));
+        const counts = new Map<string, number>();
+        for (const d of domainOf.values()) if (d !== undefined) counts.set(d, 0);
+        const perNode = new Map<string, number>();
+        for (const [, n] of out.placements) {
+          const d = domainOf.get(n);
+          expect(d).toBeDefined(); // never on a node without the topology key
+          counts.set(d!, counts.get(d!)! + 1);
+          perNode.set(n, (perNode.get(n) ?? 0) + 1);
+        }
+        if (counts.size > 0) {
+          const values = [...counts.values()];
+          const min = counts.size < (c.minDomains ?? 1) ? 0 : Math.min(...values);
+          expect(Math.max(...values) - min).toBeLessThanOrEqual(c.maxSkew);
+        }
+        if (c.antiPerNode) for (const v of perNode.values()) expect(v).toBe(1);
+        for (const [, f] of out.failures) expect(f.diagnosed).toBe(nodes.length);
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -83,7 +83,7 @@ export function scheduleOne(pod: Pod, snapshot: Snapshot, opts: ScheduleOptions 
   if (n === 0) {
     return { status: { code: "UnschedulableAndUnresolvable", reasons: [NO_NODES_MESSAGE] }, diagnosis, evaluatedNodes: 0, feasibleNodes: 0 };
   }
-  const state = CycleState.for(pod);
+  const state = CycleState.for(pod, snapshot);
   if (trace) trace.state = state;
 
   for (const p of profile.preFilter) {

@@ -85,6 +85,54 @@ async function eventsFor(c: Cluster, pod: string): Promise<KubeObject[]> {
 }
 
 describe("Scheduler", () => {
+  it("holds a gated pod as SchedulingGated and schedules it once the gates are removed", async () => {
+    const c = await cluster();
+    await addNode(c, "n1");
+    await c.scheduler.start();
+    await addPod(c, "gated", { schedulingGates: ["example.com/a", "example.com/b"] });
+    const cond = await waitFor("PodScheduled=False/SchedulingGated", async () => {
+      const p = await c.client.get<Pod>(R.pods, "default", "gated");
+      return p.status?.conditions?.find((x) => x.type === "PodScheduled" && x.reason === "SchedulingGated");
+    });
+    expect(cond).toMatchObject({ status: "False", message: "Scheduling is blocked due to non-empty scheduling gates" });
+    expect(c.scheduler.stats()).toMatchObject({ active: 0, unschedulable: 0 });
+    await c.client.patch(R.pods, "default", "gated", "merge", { spec: { schedulingGates: [{ name: "example.com/b" }] } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await c.client.get<Pod>(R.pods, "default", "gated")).spec?.nodeName).toBeUndefined();
+    await c.client.patch(R.pods, "default", "gated", "merge", { spec: { schedulingGates: null } });
+    await waitFor("gated pod bound", async () => (await c.client.get<Pod>(R.pods, "default", "gated")).spec?.nodeName);
+  });
+
+  it("leaves a pod for another scheduler alone: Pending, no condition, no event", async () => {
+    const c = await cluster();
+    await addNode(c, "n1");
+    await c.scheduler.start();
+    await addPod(c, "theirs", { schedulerName: "other" });
+    await addPod(c, "ours");
+    await waitFor("our pod bound", async () => (await c.client.get<Pod>(R.pods, "default", "ours")).spec?.nodeName);
+    const theirs = await c.client.get<Pod>(R.pods, "default", "theirs");
+    expect(theirs.spec?.nodeName).toBeUndefined();
+    expect(theirs.status?.conditions ?? []).toEqual([]);
+    expect(await eventsFor(c, "theirs")).toEqual([]);
+  });
+
+  it("places an anti-affinity replica as soon as a pod blocking it is deleted (no polling)", async () => {
+    const c = await cluster();
+    await addNode(c, "n1");
+    await c.scheduler.start();
+    const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "web" } } }] } };
+    await addPod(c, "web-0", { labels: { app: "web" }, affinity: anti });
+    await waitFor("web-0 bound", async () => (await c.client.get<Pod>(R.pods, "default", "web-0")).spec?.nodeName);
+    await addPod(c, "web-1", { labels: { app: "web" }, affinity: anti });
+    const cond = await waitFor("web-1 unschedulable", async () => {
+      const p = await c.client.get<Pod>(R.pods, "default", "web-1");
+      return p.status?.conditions?.find((x) => x.type === "PodScheduled" && x.status === "False");
+    });
+    expect(cond?.message).toBe("0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules.");
+    await c.client.delete(R.pods, "default", "web-0", { gracePeriodSeconds: 0 });
+    await waitFor("web-1 bound", async () => (await c.client.get<Pod>(R.pods, "default", "web-1")).spec?.nodeName);
+  });
+
   it("binds 200 pods without overcommitting any node, with a Scheduled event each", async () => {
     const c = await cluster();
     for (let i = 0; i < 10; i++) await addNode(c, `node-${i}`, { cpu: "4", memory: "8Gi", pods: 25 });

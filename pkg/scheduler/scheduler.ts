@@ -10,11 +10,13 @@ import { R } from "../api/kinds.js";
 import type { Client } from "../client/client.js";
 import type { EventRecorder } from "../client/events.js";
 import type { InformerFactory } from "../client/informer.js";
+import type { KubeObject } from "../api/types.js";
 import { keyOf } from "../client/lister.js";
 import { realClock, type Clock } from "../util/clock.js";
 import { SchedulerCache, isTerminal } from "./cache.js";
 import type { DecisionSink } from "./decision-store.js";
 import { newScoreTrace, type Node, type Pod, type PodCondition, type Profile } from "./framework.js";
+import { SCHEDULING_GATED_MESSAGE, SCHEDULING_GATED_REASON, schedulingGatesOf } from "./plugins/scheduling-gates.js";
 import { podInfoOf } from "./pod-info.js";
 import { SchedulingQueue, type ClusterEvent, type QueueStats, type QueuedPod } from "./queue.js";
 import { scheduleOne, type ScheduleResult } from "./schedule-one.js";
@@ -47,6 +49,10 @@ export interface SchedulerOptions {
 }
 
 const FIT_PLUGINS: ClusterEvent["helps"] = new Set(["NodeResourcesFit", "NodePorts"]);
+/** A pod bound, or its labels changed: affinity may now be satisfied, a spread domain's count moved. */
+const POD_PLACEMENT_PLUGINS: ClusterEvent["helps"] = new Set(["InterPodAffinity", "PodTopologySpread"]);
+/** A pod gone: its resources, ports, anti-affinity and spread counts are freed. */
+const POD_GONE_PLUGINS: ClusterEvent["helps"] = new Set(["NodeResourcesFit", "NodePorts", "InterPodAffinity", "PodTopologySpread"]);
 /** Yield to the event loop after this much uninterrupted scheduling, so watch events and binds progress. */
 const TIME_SLICE_MS = 5;
 
@@ -112,6 +118,12 @@ export class Scheduler {
       update: (o, n) => this.onNodeUpdate(o, n),
       delete: (n) => this.cache.removeNode(String(n.metadata.name)),
     });
+    // Namespace labels, for pod affinity terms with a namespaceSelector.
+    this.opts.informers.for<KubeObject>(R.namespaces).addEventHandler({
+      add: (ns) => this.onNamespace(ns),
+      update: (_o, ns) => this.onNamespace(ns),
+      delete: (ns) => this.cache.removeNamespace(String(ns.metadata.name)),
+    });
     pods.addEventHandler({
       add: (p) => this.onPodAdd(p),
       update: (o, p) => this.onPodUpdate(o, p),
@@ -128,28 +140,54 @@ export class Scheduler {
     return (pod.spec?.schedulerName || DEFAULT_SCHEDULER_NAME) === this.name && !pod.metadata.deletionTimestamp && !isTerminal(pod);
   }
 
+  /**
+   * PreEnqueue (SchedulingGates): a gated pod of ours is kept out of the
+   * queue, marked PodScheduled=False/SchedulingGated, and queued by the update
+   * that removes its last gate.
+   */
+  private enqueue(pod: Pod): void {
+    if (schedulingGatesOf(pod).length > 0) {
+      this.queue.delete(keyOf(pod));
+      this.setPodScheduledFalse(pod, SCHEDULING_GATED_REASON, SCHEDULING_GATED_MESSAGE);
+      return;
+    }
+    this.queue.update(pod);
+  }
+
+  private onNamespace(ns: KubeObject): void {
+    if (this.stopped) return;
+    if (this.cache.setNamespace(String(ns.metadata.name), ns.metadata.labels)) this.move("NamespaceUpdate", new Set(["InterPodAffinity"]));
+  }
+
   private onPodAdd(pod: Pod): void {
     if (this.stopped) return;
     if (pod.spec?.nodeName) {
       this.queue.delete(keyOf(pod));
+      const known = this.cache.nodeOf(keyOf(pod)) !== undefined;
       this.cache.setPod(pod);
-    } else if (this.isOurs(pod)) this.queue.add(pod);
+      if (!known && !isTerminal(pod)) this.move("AssignedPodAdd", POD_PLACEMENT_PLUGINS);
+    } else if (this.isOurs(pod)) this.enqueue(pod);
   }
 
   private onPodUpdate(old: Pod, pod: Pod): void {
     if (this.stopped) return;
     const key = keyOf(pod);
     if (!pod.spec?.nodeName) {
-      if (this.isOurs(pod)) this.queue.update(pod);
+      if (this.isOurs(pod)) this.enqueue(pod);
       else this.queue.delete(key);
       return;
     }
     // Bound: by us (this confirms the assumption) or by someone else.
     this.queue.delete(key);
     const wasCounted = !!old.spec?.nodeName && !isTerminal(old);
+    const wasAssumed = this.cache.isAssumed(key);
     this.cache.setPod(pod);
-    if (wasCounted && isTerminal(pod)) this.move("AssignedPodFinished", FIT_PLUGINS);
+    if (wasCounted && isTerminal(pod)) this.move("AssignedPodFinished", POD_GONE_PLUGINS);
     else if (wasCounted && shrank(old, pod)) this.move("AssignedPodResized", FIT_PLUGINS);
+    else if (!wasCounted && !wasAssumed) this.move("AssignedPodAdd", POD_PLACEMENT_PLUGINS);
+    else if (wasCounted && JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(pod.metadata.labels ?? {})) {
+      this.move("AssignedPodUpdate", POD_PLACEMENT_PLUGINS);
+    }
   }
 
   private onPodDelete(pod: Pod): void {
@@ -158,7 +196,7 @@ export class Scheduler {
     this.queue.delete(key);
     if (this.cache.nodeOf(key) !== undefined) {
       this.cache.removePod(key);
-      this.move("AssignedPodDelete", FIT_PLUGINS);
+      this.move("AssignedPodDelete", POD_GONE_PLUGINS);
     }
   }
 
@@ -244,7 +282,7 @@ export class Scheduler {
     const message = res.status.reasons[0] ?? "pod does not fit on any node";
     this.opts.recorder?.event(q.pod, "Warning", "FailedScheduling", message);
     this.queue.addUnschedulable(q, rejectedBy);
-    this.setPodScheduledFalse(q.pod, message);
+    this.setPodScheduledFalse(q.pod, "Unschedulable", message);
   }
 
   /**
@@ -253,15 +291,15 @@ export class Scheduler {
    * resourceVersion as a precondition, so it can never overwrite the
    * PodScheduled=True of a binding that happened meanwhile.
    */
-  private setPodScheduledFalse(pod: Pod, message: string): void {
+  private setPodScheduledFalse(pod: Pod, reason: string, message: string): void {
     const conditions = pod.status?.conditions ?? [];
     const current = conditions.find((c) => c.type === "PodScheduled");
-    if (current && current.status === "False" && current.reason === "Unschedulable" && current.message === message) return;
+    if (current && current.status === "False" && current.reason === reason && current.message === message) return;
     const now = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
     const next: PodCondition = {
       type: "PodScheduled",
       status: "False",
-      reason: "Unschedulable",
+      reason,
       message,
       lastProbeTime: null,
       lastTransitionTime: current?.status === "False" && current.lastTransitionTime ? current.lastTransitionTime : now,
@@ -332,8 +370,13 @@ function shrank(old: Pod, pod: Pod): boolean {
 export function nodeChangeHelps(old: Node, node: Node): Set<string> {
   const helps = new Set<string>();
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-  if (!same(old.status?.allocatable ?? old.status?.capacity, node.status?.allocatable ?? node.status?.capacity)) helps.add("NodeResourcesFit");
-  if (!same(old.metadata.labels, node.metadata.labels)) helps.add("NodeAffinity");
+  // Both maps: the documentation advertises extended resources by patching capacity alone.
+  if (!same(old.status?.allocatable, node.status?.allocatable) || !same(old.status?.capacity, node.status?.capacity)) helps.add("NodeResourcesFit");
+  if (!same(old.metadata.labels, node.metadata.labels)) {
+    helps.add("NodeAffinity");
+    helps.add("PodTopologySpread");
+    helps.add("InterPodAffinity");
+  }
   if (!same(old.spec?.taints, node.spec?.taints)) helps.add("TaintToleration");
   if ((old.spec?.unschedulable === true) !== (node.spec?.unschedulable === true)) helps.add("NodeUnschedulable");
   const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === "Ready")?.status;

@@ -34,3 +34,27 @@ describe("NodeResourcesFit", () => {
     expect(fit(makePod("p", { cpu: "2" }), [done]).code).toBe("Success");
   });
 });
+
+describe("NodeResourcesFit with extended resources", () => {
+  it("refuses a node that does not advertise enough of the resource, in Kubernetes' words", async () => {
+    const { buildSnapshot } = await import("../cache.js");
+    const { scheduleOne } = await import("../schedule-one.js");
+    const pod = makePod("dongle", { extended: { "example.com/dongle": "3" } });
+    const nodes = [makeNode("n1"), makeNode("n2"), makeNode("n3")];
+    const res = scheduleOne(pod, buildSnapshot(nodes));
+    expect(res.status.reasons[0]).toBe("0/3 nodes are available: 3 Insufficient example.com/dongle.");
+    // Advertised through status.capacity only, as the documentation's patch does.
+    nodes[1].status!.capacity!["example.com/dongle"] = "4";
+    const snap = buildSnapshot(nodes);
+    expect(scheduleOne(pod, snap).node).toBe("n2");
+    snap.assumePod(pod, "n2");
+    const second = makePod("dongle-2", { extended: { "example.com/dongle": "2" } });
+    expect(scheduleOne(second, snap).diagnosis.get("n2")?.reasons).toEqual(["Insufficient example.com/dongle"]);
+  });
+  it("does not check ephemeral-storage on a node that does not report it", async () => {
+    const { buildSnapshot } = await import("../cache.js");
+    const { scheduleOne } = await import("../schedule-one.js");
+    const pod = makePod("eph", { extended: { "ephemeral-storage": "2Gi" } });
+    expect(scheduleOne(pod, buildSnapshot([makeNode("n1")])).node).toBe("n1");
+  });
+});

@@ -5,7 +5,7 @@ import { makeNode, makePod } from "../fixtures.js";
 import { CycleState } from "../framework.js";
 import { balancedAllocation } from "./balanced-allocation.js";
 import { leastAllocated, leastAllocatedScore } from "./least-allocated.js";
-import { selectorSpread } from "./selector-spread.js";
+import { podTopologySpread } from "./pod-topology-spread.js";
 
 const st = (pod: ReturnType<typeof makePod>) => CycleState.for(pod);
 
@@ -41,7 +41,7 @@ describe("NodeResourcesBalancedAllocation", () => {
   });
 });
 
-describe("SelectorSpread", () => {
+describe("PodTopologySpread's default constraints (the cluster-level spread)", () => {
   it("prefers nodes with fewer pods of the same controller", () => {
     const snap = buildSnapshot(
       [makeNode("a"), makeNode("b"), makeNode("c")],
@@ -53,15 +53,17 @@ describe("SelectorSpread", () => {
       ],
     );
     const pod = makePod("new", { ownerUid: "rs1" });
-    const scores = ["a", "b", "c"].map((name) => ({ name, score: selectorSpread.score(st(pod), pod, snap.get(name)!) }));
-    expect(scores.map((s) => s.score)).toEqual([2, 1, 0]);
-    selectorSpread.normalize(scores);
-    expect(scores.map((s) => s.score)).toEqual([0, 50, 100]);
+    const state = CycleState.for(pod, snap);
+    expect(podTopologySpread.preScore(state, pod)).toBe(true);
+    const scores = ["a", "b", "c"].map((name) => ({ name, score: podTopologySpread.score(state, pod, snap.get(name)!) }));
+    podTopologySpread.normalize(scores);
+    expect(scores[0].score).toBeLessThan(scores[1].score);
+    expect(scores[1].score).toBeLessThan(scores[2].score);
+    expect(scores[2].score).toBe(100);
   });
-  it("gives every node the same score to a pod without a controller", () => {
+  it("skips a pod without a controller", () => {
     const snap = buildSnapshot([makeNode("a")], [makePod("r1", { nodeName: "a", ownerUid: "rs1" })]);
     const lone = makePod("lone");
-    expect(selectorSpread.preScore(st(lone))).toBe(false);
-    expect(selectorSpread.score(st(lone), lone, snap.get("a")!)).toBe(0);
+    expect(podTopologySpread.preScore(CycleState.for(lone, snap), lone)).toBe(false);
   });
 });
