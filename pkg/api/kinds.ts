@@ -2,6 +2,8 @@
 // store keys, OpenAPI, the CLI's short names and the printers all read from here,
 // so adding a kind is one entry in this table.
 
+import type { CustomResourceColumn, JSONSchemaProps } from "./custom-resources.js";
+
 export interface ResourceInfo {
   /** API group; "" is the core (legacy) group served under /api/v1. */
   group: string;
@@ -20,6 +22,24 @@ export interface ResourceInfo {
   model: string;
   /** Only for VIRTUAL_RESOURCES: the verbs discovery lists (stored kinds serve them all). */
   verbs?: string[];
+  /** Only for kinds a CustomResourceDefinition serves (registerCustomResources). */
+  custom?: CustomResourceExtras;
+}
+
+/** What a CustomResourceDefinition adds to one served version of its kind. */
+export interface CustomResourceExtras {
+  /** metadata.name of the CRD ("crontabs.stable.example.com"). */
+  crd: string;
+  /** The version objects are stored in; every served version shares one store key. */
+  storageVersion: string;
+  /** The scale subresource's JSON paths (".spec.replicas"…), when the CRD declares one. */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  /** additionalPrinterColumns; none means NAME and AGE. */
+  printerColumns: CustomResourceColumn[];
+  /** This version's structural schema (validation, defaulting, pruning, OpenAPI); none = anything goes. */
+  schema?: JSONSchemaProps;
+  /** The CRD is being deleted: no new objects (Kubernetes refuses creates while it cleans up). */
+  terminating?: boolean;
 }
 
 const VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const;
@@ -55,6 +75,9 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res({ group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", singular: "ingress", shortNames: ["ing"], namespaced: true, subresources: ["status"], model: "V1Ingress" }),
   res({ group: "networking.k8s.io", version: "v1", kind: "IngressClass", plural: "ingressclasses", singular: "ingressclass", shortNames: [], namespaced: false, model: "V1IngressClass" }),
   res({ group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy", plural: "networkpolicies", singular: "networkpolicy", shortNames: ["netpol"], namespaced: true, model: "V1NetworkPolicy" }),
+  res({ group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions", singular: "customresourcedefinition", shortNames: ["crd", "crds"], namespaced: false, subresources: ["status"], categories: ["api-extensions"], model: "V1CustomResourceDefinition" }),
+  res({ group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicy", plural: "validatingadmissionpolicies", singular: "validatingadmissionpolicy", shortNames: [], namespaced: false, subresources: ["status"], categories: ["api-extensions"], model: "V1ValidatingAdmissionPolicy" }),
+  res({ group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicyBinding", plural: "validatingadmissionpolicybindings", singular: "validatingadmissionpolicybinding", shortNames: [], namespaced: false, categories: ["api-extensions"], model: "V1ValidatingAdmissionPolicyBinding" }),
 ];
 
 /**
@@ -82,13 +105,41 @@ export function resourceKey(r: Pick<ResourceInfo, "group" | "plural">): string {
   return r.group === "" ? r.plural : `${r.group}/${r.plural}`;
 }
 
+// Kinds served by CustomResourceDefinitions, by CRD name. Filled at run time by
+// whoever watches CRDs (the API server's CRD controller, the controller manager),
+// so every lookup below sees built-in and custom kinds alike.
+const customByCrd = new Map<string, ResourceInfo[]>();
+let customCache: ResourceInfo[] = [];
+
+/** Serve (or re-serve with changes) the versions of one CRD's kind. Idempotent. */
+export function registerCustomResources(crdName: string, infos: ResourceInfo[]): void {
+  customByCrd.set(crdName, infos);
+  customCache = [...customByCrd.values()].flat();
+}
+
+/** Stop serving one CRD's kind (it was deleted). Idempotent. */
+export function unregisterCustomResources(crdName: string): void {
+  if (customByCrd.delete(crdName)) customCache = [...customByCrd.values()].flat();
+}
+
+/** Every version of every custom kind currently served. */
+export function customResources(): readonly ResourceInfo[] {
+  return customCache;
+}
+
+/** Built-in and custom stored kinds: what discovery, namespace cleanup and listings iterate. */
+export function storedResources(): readonly ResourceInfo[] {
+  return customCache.length === 0 ? RESOURCES : [...RESOURCES, ...customCache];
+}
+
 export function byKind(apiVersion: string, kind: string): ResourceInfo | undefined {
-  return RESOURCES.find((r) => r.kind === kind && apiVersionOf(r) === apiVersion);
+  const match = (r: ResourceInfo) => r.kind === kind && apiVersionOf(r) === apiVersion;
+  return RESOURCES.find(match) ?? customCache.find(match);
 }
 
 export function byGroupPlural(group: string, version: string, plural: string): ResourceInfo | undefined {
   const match = (r: ResourceInfo) => r.group === group && r.version === version && r.plural === plural;
-  return RESOURCES.find(match) ?? VIRTUAL_RESOURCES.find(match);
+  return RESOURCES.find(match) ?? VIRTUAL_RESOURCES.find(match) ?? customCache.find(match);
 }
 
 /**
@@ -99,7 +150,7 @@ export function resolveResource(name: string): ResourceInfo | undefined {
   const lower = name.toLowerCase();
   const [base, ...groupParts] = lower.split(".");
   const group = groupParts.join(".");
-  return RESOURCES.find(
+  return storedResources().find(
     (r) =>
       (group === "" || r.group === group) &&
       (r.plural === base || r.singular === base || r.kind.toLowerCase() === base || r.shortNames.includes(base)),
@@ -108,7 +159,7 @@ export function resolveResource(name: string): ResourceInfo | undefined {
 
 /** Every served API group, virtual ones included (discovery). */
 export function groups(): string[] {
-  return [...new Set([...RESOURCES, ...VIRTUAL_RESOURCES].map((r) => r.group).filter((g) => g !== ""))];
+  return [...new Set([...RESOURCES, ...VIRTUAL_RESOURCES, ...customCache].map((r) => r.group).filter((g) => g !== ""))];
 }
 
 /** The registry entry for a plural ("pods", "deployments"); throws on a typo. */

@@ -1,9 +1,10 @@
 // Legacy discovery documents (/api, /apis, /api/v1, /apis/{g}/{v}) built from
 // the resource registry. kubectl asks first for aggregated discovery; answering
 // with plain application/json makes it fall back to these, which is enough.
-import { apiVersionOf, groups, RESOURCES, resourceVerbs, VIRTUAL_RESOURCES, type ResourceInfo } from "../api/kinds.js";
+import { apiVersionOf, groups, resourceVerbs, storedResources, VIRTUAL_RESOURCES, type ResourceInfo } from "../api/kinds.js";
 
-const SERVED = [...RESOURCES, ...VIRTUAL_RESOURCES];
+/** Read on every request: CustomResourceDefinitions add kinds at run time. */
+const served = (): ResourceInfo[] => [...storedResources(), ...VIRTUAL_RESOURCES];
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32" };
 
@@ -30,7 +31,7 @@ export function apiVersions(serverAddress: string): object {
 }
 
 function groupVersions(group: string): string[] {
-  return [...new Set(SERVED.filter((r) => r.group === group).map((r) => r.version))];
+  return [...new Set(served().filter((r) => r.group === group).map((r) => r.version))];
 }
 
 function groupEntry(group: string): { name: string; versions: object[]; preferredVersion: object } | undefined {
@@ -61,10 +62,10 @@ function subresourceEntries(r: ResourceInfo): object[] {
 }
 
 export function apiResourceList(group: string, version: string): object | undefined {
-  const served = SERVED.filter((r) => r.group === group && r.version === version);
-  if (served.length === 0) return undefined;
+  const inVersion = served().filter((r) => r.group === group && r.version === version);
+  if (inVersion.length === 0) return undefined;
   const resources: object[] = [];
-  for (const r of served) {
+  for (const r of inVersion) {
     resources.push({
       name: r.plural,
       singularName: r.singular,

@@ -3,7 +3,7 @@
 // generation, the status subresource, graceful deletion, finalizers, namespaces).
 // The HTTP handlers and the in-process client both call it, so behaviour is the
 // same whichever way a request arrives.
-import { apiVersionOf, byKind, resourceKey, RESOURCES, type ResourceInfo } from "../api/kinds.js";
+import { apiVersionOf, byKind, resourceKey, RESOURCES, storedResources, type ResourceInfo } from "../api/kinds.js";
 import { ApiError, errors, FieldError } from "../api/errors.js";
 import type { KubeList, KubeObject, WatchEvent } from "../api/types.js";
 import { applyDefaults } from "../api/defaults.js";
@@ -31,6 +31,8 @@ export interface RequestContext {
   user?: string;
   groups?: string[];
   warnings: string[];
+  /** Added to the request's audit log line (ValidatingAdmissionPolicy's Audit action). */
+  auditAnnotations?: Record<string, string>;
 }
 
 export function newContext(partial: Partial<RequestContext> = {}): RequestContext {
@@ -486,7 +488,8 @@ export class Registry {
       throw errors.invalid(info.kind, "", [new FieldError("Invalid", "metadata", obj.metadata, "must be an object")], info.group);
     }
     const mode = ctx.fieldValidation ?? "Warn";
-    if (mode !== "Ignore") {
+    // Custom kinds have no model: their schema prunes unknown fields (apiextensions admission).
+    if (mode !== "Ignore" && !info.custom) {
       const unknown = findUnknownFields(obj, info.model);
       if (unknown.length > 0) {
         if (mode === "Strict") {
@@ -686,7 +689,8 @@ export class Registry {
 
   private async sweepNamespace(name: string): Promise<boolean> {
     let remaining = 0;
-    for (const info of RESOURCES.filter((r) => r.namespaced)) {
+    // Custom kinds once, by their storage version (all versions share one store key).
+    for (const info of storedResources().filter((r) => r.namespaced && (!r.custom || r.custom.storageVersion === r.version))) {
       const items = (await this.store.list(resourceKey(info), { namespace: name })).items;
       remaining += items.length;
       for (const item of items) {

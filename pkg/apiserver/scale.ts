@@ -12,7 +12,36 @@ interface Scalable {
   status?: { replicas?: number };
 }
 
-export function toScale(obj: KubeObject): KubeObject {
+/** A custom kind's scale paths (".spec.replicas"); built-ins use spec.replicas and spec.selector. */
+type ScalePaths = NonNullable<NonNullable<ResourceInfo["custom"]>["scale"]>;
+
+function atPath(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const key of path.split(".").filter(Boolean)) {
+    if (cur === null || typeof cur !== "object" || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function setAtPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split(".").filter(Boolean);
+  let cur = obj;
+  for (const key of keys.slice(0, -1)) {
+    const next = cur[key];
+    if (next === null || typeof next !== "object" || Array.isArray(next)) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]] = value;
+}
+
+function customScale(obj: KubeObject, paths: ScalePaths): { spec: number; status: number; selector: string } {
+  const num = (v: unknown) => (typeof v === "number" ? v : 0);
+  const sel = paths.labelSelectorPath ? atPath(obj, paths.labelSelectorPath) : undefined;
+  return { spec: num(atPath(obj, paths.specReplicasPath)), status: num(atPath(obj, paths.statusReplicasPath)), selector: typeof sel === "string" ? sel : "" };
+}
+
+export function toScale(obj: KubeObject, info?: ResourceInfo): KubeObject {
   const s = obj as unknown as Scalable;
   let selector = "";
   try {
@@ -20,6 +49,7 @@ export function toScale(obj: KubeObject): KubeObject {
   } catch {
     // An invalid selector cannot be stored; an empty string is the safe display.
   }
+  const custom = info?.custom?.scale ? customScale(obj, info.custom.scale) : undefined;
   return {
     apiVersion: "autoscaling/v1",
     kind: "Scale",
@@ -30,8 +60,8 @@ export function toScale(obj: KubeObject): KubeObject {
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp,
     },
-    spec: { replicas: s.spec?.replicas ?? 0 },
-    status: { replicas: s.status?.replicas ?? 0, selector },
+    spec: { replicas: custom ? custom.spec : (s.spec?.replicas ?? 0) },
+    status: { replicas: custom ? custom.status : (s.status?.replicas ?? 0), selector: custom ? custom.selector : selector },
   };
 }
 
@@ -54,7 +84,7 @@ export async function updateScale(
 ): Promise<KubeObject> {
   for (let attempt = 0; ; attempt++) {
     const current = await registry.get(info, namespace, name);
-    const scale = toScale(current);
+    const scale = toScale(current, info);
     const next = (change.kind === "put" ? change.body : applyPatch(change.contentType, scale, change.body, "Scale")) as KubeObject;
     if (!next || typeof next !== "object") throw errors.badRequest("expected a Scale object");
     const replicas = replicasOf(next);
@@ -63,10 +93,11 @@ export async function updateScale(
     const rv = next.metadata?.resourceVersion;
     const wantRv = change.kind === "put" || rv !== scale.metadata.resourceVersion ? rv : undefined;
     const updated = structuredClone(current);
-    (updated.spec as { replicas?: number }).replicas = replicas;
+    if (info.custom?.scale) setAtPath(updated, info.custom.scale.specReplicasPath, replicas);
+    else (updated.spec as { replicas?: number }).replicas = replicas;
     try {
       const saved = await registry.update(info, namespace, name, { ...updated, metadata: { ...updated.metadata, resourceVersion: wantRv || current.metadata.resourceVersion } }, ctx);
-      return toScale(saved);
+      return toScale(saved, info);
     } catch (e) {
       if (e instanceof ApiError && e.reason === "Conflict" && !wantRv && attempt < 5) continue;
       throw e;

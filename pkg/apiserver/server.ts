@@ -5,7 +5,9 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { parseDocument } from "yaml";
 import { ApiError, errors } from "../api/errors.js";
 import type { KubeObject, WatchEvent } from "../api/types.js";
-import { tableFor } from "../api/printers.js";
+import { tableForResource } from "../apiextensions/printer-columns.js";
+import { customOpenApiDocumentFor, customOpenApiIndex } from "../apiextensions/openapi.js";
+import { servedAs } from "../apiextensions/conversion.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
 import { openApiDocument, openApiIndex } from "./openapi.js";
 import { parseResourcePath, type ResourcePath } from "./resource-path.js";
@@ -72,6 +74,7 @@ declare module "fastify" {
     user?: string;
     groups?: string[];
     authz?: AuthorizationAttributes;
+    auditAnnotations?: Record<string, string>;
   }
 }
 
@@ -87,6 +90,8 @@ export interface AuditEntry {
   namespace?: string;
   name?: string;
   code: number;
+  /** Set by admission (ValidatingAdmissionPolicy's Audit action). */
+  annotations?: Record<string, string>;
 }
 
 export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
@@ -174,6 +179,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
         namespace: a.namespace,
         name: a.name,
         code: reply.statusCode,
+        ...(req.auditAnnotations ? { annotations: req.auditAnnotations } : {}),
       });
     });
   }
@@ -187,8 +193,8 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   app.get<{ Params: { group: string; version: string } }>("/apis/:group/:version", async (req) =>
     apiResourceList(req.params.group, req.params.version) ?? notFound(),
   );
-  app.get("/openapi/v3", async () => openApiIndex());
-  app.get<{ Params: { "*": string } }>("/openapi/v3/*", async (req) => openApiDocument(req.params["*"]) ?? notFound());
+  app.get("/openapi/v3", async () => ({ paths: { ...openApiIndex().paths, ...customOpenApiIndex() } }));
+  app.get<{ Params: { "*": string } }>("/openapi/v3/*", async (req) => openApiDocument(req.params["*"]) ?? customOpenApiDocumentFor(req.params["*"]) ?? notFound());
 
   const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
   app.route<{ Params: { "*": string }; Querystring: Query }>({
@@ -216,11 +222,21 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     if (method === "PATCH" && !PATCH_TYPES.includes(contentTypeOf(req))) {
       throw new ApiError("UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(", ")}`);
     }
-    const result = await dispatch();
+    // Custom kinds have no patch strategies to merge by: Kubernetes refuses strategic merge for them.
+    if (method === "PATCH" && info.custom && contentTypeOf(req) === "application/strategic-merge-patch+json") {
+      const accepted = PATCH_TYPES.filter((t) => t !== "application/strategic-merge-patch+json");
+      throw new ApiError("UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`);
+    }
+    let result: unknown;
+    try {
+      result = await dispatch();
+    } finally {
+      if (ctx.auditAnnotations) req.auditAnnotations = ctx.auditAnnotations;
+    }
     if (ctx.warnings.length > 0) {
       reply.header("Warning", warningHeader(ctx.warnings));
     }
-    return result;
+    return servedAs(info, result);
 
     async function dispatch(): Promise<unknown> {
       if (subresource) return handleSubresource();
@@ -236,7 +252,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
                 continue: q.continue,
               });
               if (asTable) {
-                const t = tableFor(info.kind, list.items, { now: new Date(), includeObject: includeObject(q) });
+                const t = tableForResource(info, list.items, { now: new Date(), includeObject: includeObject(q) });
                 t.metadata = { ...list.metadata };
                 return t;
               }
@@ -256,7 +272,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
         case "GET": {
           if (isTrue(q.watch)) return startWatch();
           const obj = await registry.get(info, namespace, name);
-          return asTable ? tableFor(info.kind, [obj], { now: new Date(), includeObject: includeObject(q) }) : obj;
+          return asTable ? tableForResource(info, [obj], { now: new Date(), includeObject: includeObject(q) }) : obj;
         }
         case "PUT":
           rejectDuplicateFields(req, ctx);
@@ -297,7 +313,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
         throw methodNotAllowed(method);
       }
       if (subresource === "scale") {
-        if (method === "GET") return toScale(await registry.get(info, namespace, name));
+        if (method === "GET") return toScale(await registry.get(info, namespace, name), info);
         if (method === "PUT") return updateScale(registry, info, namespace, name, { kind: "put", body: req.body }, ctx);
         if (method === "PATCH") return updateScale(registry, info, namespace, name, { kind: "patch", contentType: contentTypeOf(req), body: req.body }, ctx);
         throw methodNotAllowed(method);
@@ -347,9 +363,9 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
       let stream: WatchStream | undefined;
       let first = true;
       const deliver = (ev: WatchEvent) => {
-        let out: WatchEvent<unknown> = ev;
+        let out: WatchEvent<unknown> = ev.type === "BOOKMARK" ? ev : { ...ev, object: servedAs(info, ev.object) };
         if (asTable && ev.type !== "BOOKMARK") {
-          const t = tableFor(info.kind, [ev.object], { now: new Date(), includeObject: includeObject(q) });
+          const t = tableForResource(info, [ev.object], { now: new Date(), includeObject: includeObject(q) });
           // Only the first event carries column definitions, as the apiserver does.
           if (!first) (t as { columnDefinitions: unknown }).columnDefinitions = [];
           first = false;

@@ -9,6 +9,7 @@ import { buildApiServer, type ApiServerOptions, type AuditEntry } from "../apise
 import type { Authorizer } from "../apiserver/auth.js";
 import { NodeRestriction, startAuthStack, type AuthStack } from "../auth/setup.js";
 import { admissionChain } from "../admission/index.js";
+import { buildApiExtensions } from "../apiextensions/index.js";
 import { JobSelectorAdmission } from "../admission/job-selector.js";
 import { PodSecurity, optionsFromEnv, type PodSecurityOptions } from "../admission/pod-security.js";
 import type { PodLogResolver } from "../apiserver/pod-logs.js";
@@ -77,11 +78,13 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const token = ensureAdminToken(paths);
 
   const store = await openStore(storeSpec(opts.store, paths));
-  const registry = new Registry(store, { admission: admissionChain(store, [new JobSelectorAdmission(), new PodSecurity({ ...optionsFromEnv(), ...opts.podSecurity }), ...(opts.admission ?? []), new NodeRestriction()]) });
+  const apiExtensions = buildApiExtensions(store);
+  const registry = new Registry(store, { admission: admissionChain(store, [apiExtensions.admission, new JobSelectorAdmission(), new PodSecurity({ ...optionsFromEnv(), ...opts.podSecurity }), ...(opts.admission ?? []), apiExtensions.policies, new NodeRestriction()]) });
   let app: FastifyInstance | undefined;
   let auth: AuthStack | undefined;
   try {
     await registry.bootstrap();
+    await apiExtensions.start(registry);
     auth = await startAuthStack({ registry, stateDir: paths.dir, tokensPath: paths.tokens, authorizer: opts.authorizer, audit: opts.audit });
     const dashboard = opts.dashboard ? buildDashboard({ registry, authenticator: auth.authenticator, authorizer: auth.authorizer }) : undefined;
     app = await buildApiServer({
@@ -100,6 +103,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     });
     await app.listen({ host, port: opts.port ?? 6443 });
   } catch (e) {
+    apiExtensions.stop();
     registry.close();
     await app?.close().catch(() => undefined);
     await auth?.close();
@@ -130,6 +134,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     auth: startedAuth,
     async close() {
       certReloader.stop();
+      apiExtensions.stop();
       registry.close();
       await started.close();
       await startedAuth.close();

@@ -48,9 +48,17 @@ export function gcKey(info: ResourceInfo, obj: KubeObject): string {
 export class GarbageCollector implements Reconciler {
   readonly name = "garbage-collector";
   private readonly byResource = new Map<string, MonitoredResource>();
+  private readonly monitored: MonitoredResource[] = [];
 
   constructor(private readonly opts: GarbageCollectorOptions) {
-    for (const r of opts.resources) this.byResource.set(resourceKey(r.info), r);
+    for (const r of opts.resources) this.monitor(r);
+  }
+
+  /** Watch one more kind as owner and dependent (a CRD's kind, found at run time). Idempotent per kind. */
+  monitor(r: MonitoredResource): void {
+    if (this.byResource.has(resourceKey(r.info))) return;
+    this.byResource.set(resourceKey(r.info), r);
+    this.monitored.push(r);
   }
 
   /** Idempotent: settle one object's finalizers (as owner) and dangling references (as dependent). */
@@ -102,7 +110,7 @@ export class GarbageCollector implements Reconciler {
 
   private dependentsOf(uid: string): Array<{ info: ResourceInfo; obj: KubeObject }> {
     const out: Array<{ info: ResourceInfo; obj: KubeObject }> = [];
-    for (const r of this.opts.resources) for (const obj of r.lister.byIndex(BY_OWNER_UID, uid)) out.push({ info: r.info, obj });
+    for (const r of this.monitored) for (const obj of r.lister.byIndex(BY_OWNER_UID, uid)) out.push({ info: r.info, obj });
     return out;
   }
 

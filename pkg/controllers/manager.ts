@@ -21,6 +21,7 @@ import { registerBatchControllers, type BatchControllers } from "./batch.js";
 import { registerSetControllers, type SetControllers } from "./sets.js";
 import { registerQuotaAndHpaControllers, type HpaTuning, type QuotaHpaControllers } from "./quota-hpa.js";
 import { onlyClaimChanged } from "./claim-only.js";
+import { monitorCustomResources } from "./custom-resources.js";
 import type { MetricsReader } from "../metrics/types.js";
 import { ControllerRunner, type Reconciler } from "./runner.js";
 import { clockOrReal, type EventSink, type PodLike } from "./util.js";
@@ -104,10 +105,14 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     events: sink("deployment-controller"),
   });
   const decisionRecords = watchDecisionRecords(client, clock);
+  const services = informers.for<KubeObject>(R.services);
+  installOwnerIndexes(services);
+  services.addIndex(BY_UID, uidIndex);
   const gc = new GarbageCollector({
     client,
     resources: [
       decisionRecords.monitored,
+      { info: R.services, lister: services.lister },
       { info: R.pods, lister: pods.lister },
       { info: R.replicasets, lister: replicaSets.lister },
       { info: R.deployments, lister: deployments.lister },
@@ -164,6 +169,8 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   for (const m of batch.monitored) informers.for(m.info).addEventHandler(gcHandler(m.info));
   for (const m of sets.monitored) informers.for(m.info).addEventHandler(gcHandler(m.info));
   decisionRecords.informer.addEventHandler(gcHandler(R.configmaps));
+  services.addEventHandler(gcHandler(R.services));
+  monitorCustomResources(informers, gc, (info) => gcHandler(info));
   nodes.addEventHandler(handler<NodeLike>((n) => nodeQueue.add(n.metadata.name!)));
   leases.addEventHandler(
     handler<LeaseLike>((l) => {

@@ -22,7 +22,8 @@ import { dns1123LabelErrors, labelValueErrors, nameIsDNSSubdomain, qualifiedName
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
 /** Finalizers Kubernetes itself understands; every other one must be domain-prefixed. */
-const STANDARD_FINALIZERS = ["kubernetes", "orphan", "foregroundDeletion"];
+// customresourcecleanup: the finalizer every CRD carries until its objects are gone.
+const STANDARD_FINALIZERS = ["kubernetes", "orphan", "foregroundDeletion", "customresourcecleanup.apiextensions.k8s.io"];
 
 export function validateLabels(labels: unknown, path: string): FieldError[] {
   const errs: FieldError[] = [];
