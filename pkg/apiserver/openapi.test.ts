@@ -66,6 +66,8 @@ describe("openApiIndex", () => {
 
     expect(Object.keys(index.paths).sort()).toEqual([
       "api/v1",
+      "apis/admissionregistration.k8s.io/v1",
+      "apis/apiextensions.k8s.io/v1",
       "apis/apps/v1",
       "apis/autoscaling/v2",
       "apis/batch/v1",
@@ -178,7 +180,8 @@ describe("openApiDocument", () => {
         if (Array.isArray(v)) v.forEach(walk);
         else if (v && typeof v === "object") {
           for (const [k, x] of Object.entries(v)) {
-            if (k === "$ref") refs.push(x as string);
+            // JSONSchemaProps (CRDs) has a property named "$ref" whose value is a schema, not a reference.
+            if (k === "$ref" && typeof x === "string") refs.push(x);
             else walk(x);
           }
         }
