@@ -8,6 +8,7 @@ import { STDIN_FILE } from "./document.js";
 import type { ManifestDocument, ManifestSource } from "./document.js";
 import { ManifestError, ManifestErrors } from "./errors.js";
 import { lineOfNode, rememberSyntax } from "./field-lines.js";
+import { acceptGoYamlEscapes } from "./go-yaml-escapes.js";
 import type { DocumentSyntax, Positions } from "./field-lines.js";
 import { splitJsonStream } from "./json-stream.js";
 import { readSources } from "./sources.js";
@@ -102,6 +103,7 @@ export function decodeCollecting(text: string, file: string): DecodeResult {
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const positions = lineCounterFor(body);
   const docs = parseAllDocuments(body, PARSE_OPTIONS);
+  for (const d of docs) acceptGoYamlEscapes(d, body);
 
   // Not YAML, but maybe concatenated JSON objects (`jq -c` output), which kubectl
   // accepts: parse each value on its own, shifting offsets back into the file.
@@ -109,7 +111,9 @@ export function decodeCollecting(text: string, file: string): DecodeResult {
   if (jsonValues !== undefined && jsonValues.length > 1) {
     jsonValues.forEach(({ start, end }, index) => {
       const shifted: Positions = { linePos: (offset) => positions.linePos(offset + start) };
-      for (const doc of parseAllDocuments(body.slice(start, end), PARSE_OPTIONS)) {
+      const slice = body.slice(start, end);
+      for (const doc of parseAllDocuments(slice, PARSE_OPTIONS)) {
+        acceptGoYamlEscapes(doc, slice);
         decodeDocument(doc, { file, index, positions: shifted, result });
       }
     });
