@@ -202,7 +202,7 @@ describe("DaemonSets, StatefulSets and Secrets on a fake-runtime cluster", () =>
         return p.status?.phase === "Running" ? p : undefined;
       });
       const rt = cluster.runtime!;
-      const [container] = await rt.list({ [LABELS.podUid]: pod.metadata.uid! });
+      const [container] = (await rt.list({ [LABELS.podUid]: pod.metadata.uid! })).filter((c) => c.labels[LABELS.container] !== "POD"); // not the pod sandbox
       const lines: string[] = [];
       for await (const line of rt.logs(container.id)) lines.push(line);
       expect(lines.join("\n")).toContain("echo user=admin pass=correct horse battery staple");

@@ -25,6 +25,8 @@ import { newestFirst, PodWorker, type EventKind, type WorkerContext } from "./po
 import type { ProbeTimingOverrides } from "./probes.js";
 import type { AgentPod } from "./types.js";
 import { VolumeManager } from "./volumes.js";
+import type { PodNetworkConfig } from "./sandbox.js";
+import { rmSync } from "node:fs";
 
 /** Index of the shared pods informer: pods by spec.nodeName. */
 export const NODE_NAME_INDEX = "spec.nodeName";
@@ -48,6 +50,11 @@ export interface AgentOptions {
   taints?: V1Taint[];
   /** Where emptyDir and configMap volumes live: <stateDir>/pods/<uid>/volumes/<name>. */
   stateDir: string;
+  /**
+   * The cluster's pod network (Docker): every pod gets a sandbox on it and the
+   * sandbox's address as its IP. Unset: pod IPs from the node's loopback podCIDR.
+   */
+  podNetwork?: PodNetworkConfig;
   /** The address pods see as status.hostIP. Default 127.0.0.1. */
   hostIP?: string;
   /** Lease renewal period. Default 10 s. */
@@ -447,8 +454,13 @@ export class Agent implements PodLogSource {
       volumes: this.volumes,
       probeTiming: this.opts.probeTiming ?? {},
       event: (pod: AgentPod, type: EventKind, reason: string, message: string) => this.recorder.event(pod, type, reason, message),
+      podNetwork: this.opts.podNetwork,
+      podDir: (uid) => this.podNetworkDir(uid),
       podIP: (pod) => this.podIP(pod),
-      releaseIP: (uid) => this.ips.delete(uid),
+      releaseIP: (uid) => {
+        this.ips.delete(uid);
+        if (this.opts.podNetwork) rmSync(this.podNetworkDir(uid), { recursive: true, force: true });
+      },
       getConfigMap: (ns, name) => this.getConfigMap(ns, name),
       getSecret: (ns, name) => this.getSecret(ns, name),
       imageID: (image) => this.imageIds.get(normalizeImageRef(image)) ?? "",
@@ -460,6 +472,11 @@ export class Agent implements PodLogSource {
         if (inApi) this.finishedUids.add(uid);
       },
     };
+  }
+
+  /** Per-pod network files (resolv.conf), beside the pod's volumes. */
+  private podNetworkDir(uid: string): string {
+    return path.join(path.resolve(this.opts.stateDir), "pods", uid, "network");
   }
 
   /** status.podIP when the pod has one; otherwise the lowest address no live pod of this node uses. */

@@ -26,6 +26,7 @@ import { ProbeWorker, probeTitle, type ProbeKind, type ProbeReport, type ProbeTi
 import { computePodStatus, jsonEqual, type ContainerView } from "./status.js";
 import { podDesc, type AgentPod, type ContainerStateWaiting, type PodStatusWire } from "./types.js";
 import { VolumeError, type VolumeManager } from "./volumes.js";
+import { resolvConfMount, sandboxSpec, SANDBOX_CONTAINER, type PodNetworkConfig } from "./sandbox.js";
 
 export type EventKind = "Normal" | "Warning";
 
@@ -40,6 +41,10 @@ export interface WorkerContext {
   readonly pullBackoff: Backoff;
   readonly volumes: VolumeManager;
   readonly probeTiming: ProbeTimingOverrides;
+  /** Set when pods run on a cluster network: each pod gets a sandbox and its IP. Unset: loopback pod IPs. */
+  readonly podNetwork?: PodNetworkConfig;
+  /** A directory of the agent's own for this pod (resolv.conf). */
+  podDir(uid: string): string;
   event(pod: AgentPod, type: EventKind, reason: string, message: string): void;
   /** The pod's IP: from its status, or newly allocated. Throws when the node's range is full. */
   podIP(pod: AgentPod): string;
@@ -202,12 +207,21 @@ export class PodWorker {
     await this.refresh();
     const phase = pod.status?.phase;
     if (phase === "Succeeded" || phase === "Failed") {
-      // Final: nothing restarts; probes have nothing left to say.
+      // Final: nothing restarts; probes have nothing left to say, and the sandbox gives its address back.
       for (const rec of this.records.values()) this.stopProbes(rec);
+      for (const sb of this.instances(SANDBOX_CONTAINER)) if (sb.state === "running") await this.stopContainer(sb.id, 0);
       return;
     }
-    const podIP = this.ctx.podIP(pod);
     for (const rec of this.records.values()) rec.waiting = undefined;
+    let podIP: string;
+    let sandboxId: ContainerId | undefined;
+    if (this.ctx.podNetwork) {
+      const sandbox = await this.ensureSandbox(pod, this.ctx.podNetwork);
+      if (!sandbox) return this.writeStatus(pod, "", false);
+      ({ id: sandboxId, ip: podIP } = sandbox);
+    } else {
+      podIP = this.ctx.podIP(pod);
+    }
 
     let volumePaths = new Map<string, string>();
     let volumesOk = true;
@@ -223,7 +237,7 @@ export class PodWorker {
     }
     let initDone = false;
     if (volumesOk) {
-      const env = { pod, podIP, volumePaths };
+      const env: SyncEnv = { pod, podIP, volumePaths, sandboxId };
       initDone = await this.syncInit(env);
       if (initDone) for (const c of pod.spec.containers ?? []) await this.syncApp(env, c);
       await this.collectGarbage(pod);
@@ -307,6 +321,75 @@ export class PodWorker {
 
   private readonly reportedOom = new Set<ContainerId>();
 
+  /**
+   * The pod's sandbox, running, with its address; undefined while it cannot
+   * run (waiting for back-off after a failed create or start). A sandbox that
+   * died takes the pod's containers with it: they lived in its namespace, so
+   * they are removed and start again in the new one, as the kubelet does.
+   */
+  private async ensureSandbox(pod: AgentPod, cfg: PodNetworkConfig): Promise<{ id: ContainerId; ip: string } | undefined> {
+    const [cur] = this.instances(SANDBOX_CONTAINER);
+    if (cur?.state === "created" && !cur.message) {
+      await this.startSandbox(pod, cur);
+      const now = this.known.get(cur.id);
+      if (now?.state === "running" && now.ip) return { id: now.id, ip: now.ip };
+    }
+    if (cur?.state === "running" && cur.ip) return { id: cur.id, ip: cur.ip };
+    const key = `${this.uid}/${SANDBOX_CONTAINER}`;
+    const b = this.ctx.crashBackoff;
+    if (cur) {
+      const failedAt = cur.finishedAt ?? cur.createdAt;
+      if (b.isInBackOffSince(key, failedAt)) {
+        this.wakeAt(b.readyAt(key, failedAt));
+        return undefined;
+      }
+      b.next(key, failedAt);
+    }
+    // Everything of the old namespace goes: the old sandbox and the app containers that joined it.
+    const stale = [...this.known.values()];
+    await Promise.all(stale.filter((c) => c.state === "running").map((c) => this.stopContainer(c.id, 0)));
+    await Promise.all(stale.map((c) => this.ctx.runtime.remove(c.id)));
+    for (const c of stale) this.known.delete(c.id);
+
+    await this.ctx.runtime.ensureImage(cfg.pauseImage, "IfNotPresent");
+    const spec = sandboxSpec(pod, this.ctx.nodeName, cur ? attemptOf(cur) + 1 : 0, cfg, this.ctx.hostIP);
+    let id: ContainerId;
+    try {
+      id = await this.ctx.runtime.create(spec);
+    } catch (e) {
+      if (e instanceof NameConflictError && e.existingId) id = e.existingId;
+      else {
+        this.ctx.event(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${(e as Error).message}`);
+        b.next(key, this.ctx.clock.now());
+        this.wakeAt(b.readyAt(key, this.ctx.clock.now()));
+        return undefined;
+      }
+    }
+    const inst = await this.ctx.runtime.inspect(id);
+    this.known.set(id, inst);
+    await this.startSandbox(pod, inst);
+    const now = this.known.get(id);
+    if (now?.state === "running" && now.ip) return { id, ip: now.ip };
+    // Start failed (a hostPort in use, an engine error): retried after the back-off.
+    const failedAt = now?.finishedAt ?? this.ctx.clock.now();
+    this.wakeAt(b.readyAt(key, failedAt));
+    return undefined;
+  }
+
+  private async startSandbox(pod: AgentPod, inst: ContainerStatus): Promise<void> {
+    try {
+      await this.ctx.runtime.start(inst.id);
+    } catch (e) {
+      this.ctx.event(pod, "Warning", "FailedCreatePodSandBox", `Failed to start pod sandbox: ${(e as Error).message}`);
+    }
+    try {
+      this.known.set(inst.id, await this.ctx.runtime.inspect(inst.id));
+    } catch (e) {
+      if (e instanceof ContainerNotFoundError) this.known.delete(inst.id);
+      else throw e;
+    }
+  }
+
   /** Kubernetes' doBackOff: restart now, or show CrashLoopBackOff and come back when the wait is over. */
   private async restartWithBackoff(env: SyncEnv, c: V1Container, cur: ContainerStatus, rec: ContainerRecord): Promise<void> {
     const { pod } = env;
@@ -345,6 +428,13 @@ export class PodWorker {
       this.ctx.event(pod, "Warning", "Failed", `Error: ${e.message}`);
       this.wakeAt(this.ctx.clock.now() + 10_000);
       return;
+    }
+    if (env.sandboxId && this.ctx.podNetwork) {
+      // The pod's network namespace (and its ports) belong to the sandbox.
+      spec.network = { kind: "join", containerId: env.sandboxId };
+      delete spec.ports;
+      const resolv = resolvConfMount(pod, this.ctx.podNetwork, this.ctx.podDir(this.uid));
+      if (resolv && !(spec.mounts ?? []).some((m) => m.containerPath === resolv.containerPath)) spec.mounts = [...(spec.mounts ?? []), resolv];
     }
     let id: ContainerId;
     try {
@@ -609,4 +699,6 @@ interface SyncEnv {
   pod: AgentPod;
   podIP: string;
   volumePaths: Map<string, string>;
+  /** The pod's sandbox, when pods run on a cluster network. */
+  sandboxId?: ContainerId;
 }

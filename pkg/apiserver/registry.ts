@@ -95,6 +95,8 @@ export interface RegistryOptions {
   clock?: () => Date;
   /** How often a terminating namespace is swept for remaining content. */
   namespaceSweepMs?: number;
+  /** Where Service cluster IPs come from (the cluster network's service range); default: the loopback block. */
+  serviceCidr?: string;
 }
 
 export class Registry {
@@ -107,6 +109,7 @@ export class Registry {
   /** Service IPs and node ports, and node pod CIDRs: pools shared by every API server over the store. */
   private readonly servicePool: RangeAllocator;
   private readonly podCidrPool: RangeAllocator;
+  private readonly serviceCidr: string | undefined;
 
   constructor(
     readonly store: Store,
@@ -115,6 +118,7 @@ export class Registry {
     this.clock = opts.clock ?? (() => new Date());
     this.admission = opts.admission ?? [];
     this.sweepMs = opts.namespaceSweepMs ?? 500;
+    this.serviceCidr = opts.serviceCidr;
     const seed = (kind: string, values: (o: KubeObject) => string[]) => async () => {
       const info = RESOURCES.find((r) => r.kind === kind)!;
       const items = (await this.store.list(resourceKey(info))).items;
@@ -574,7 +578,7 @@ export class Registry {
       poolOwner(old ?? svc),
       (taken) => {
         const candidate = structuredClone(svc);
-        const errs = allocateServiceAddressesFrom(candidate, usedFromClaims(taken), old);
+        const errs = allocateServiceAddressesFrom(candidate, usedFromClaims(taken), old, this.serviceCidr);
         if (errs.length > 0) throw errors.invalid(info.kind, svc.metadata.name ?? "", errs, info.group);
         return { values: serviceClaimValues(candidate), result: candidate.spec };
       },

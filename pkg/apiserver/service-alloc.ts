@@ -5,6 +5,7 @@
 import { FieldError } from "../api/errors.js";
 import { nodePortStart, serviceCidr } from "./address-block.js";
 import type { KubeObject } from "../api/types.js";
+import { cidrContains, cidrSize, FIRST_DYNAMIC_SERVICE_OFFSET, intToIp as planIntToIp, parseIpv4Cidr } from "../util/address-plan.js";
 
 /** The default range; each process uses its own block's /16 (address-block.ts). */
 export const SERVICE_CIDR = "127.96.0.0/16";
@@ -42,7 +43,8 @@ function intToIp(n: number): string {
  * manifest that names an address (or objects stored by an earlier run that had
  * another block) stays valid.
  */
-function inServiceRange(ip: string): boolean {
+function inServiceRange(ip: string, range?: string): boolean {
+  if (range) return cidrContains(range, ip);
   const n = ipToInt(ip);
   if (n === undefined || n >>> 24 !== 127) return false;
   const second = (n >>> 16) & 255;
@@ -90,7 +92,7 @@ export function allocateServiceAddresses(svc: KubeObject, others: KubeObject[], 
 }
 
 /** The same, given what other services hold (the shared pool of pkg/apiserver/range-allocation.ts). */
-export function allocateServiceAddressesFrom(svc: KubeObject, used: { ips: ReadonlySet<string>; ports: ReadonlySet<number> }, old?: KubeObject): FieldError[] {
+export function allocateServiceAddressesFrom(svc: KubeObject, used: { ips: ReadonlySet<string>; ports: ReadonlySet<number> }, old?: KubeObject, range?: string): FieldError[] {
   // Runs before validation: a spec of the wrong shape is left to validation's field errors, not thrown on here.
   if (!wellFormed(svc.spec)) return [];
   const spec = specOf(svc);
@@ -106,10 +108,10 @@ export function allocateServiceAddressesFrom(svc: KubeObject, used: { ips: Reado
   } else {
     if (!spec.clusterIP && oldSpec?.clusterIP) spec.clusterIP = oldSpec.clusterIP;
     if (!spec.clusterIP) {
-      spec.clusterIP = nextFreeIp(ips);
+      spec.clusterIP = range ? nextFreeIpIn(range, ips) : nextFreeIp(ips);
     } else if (spec.clusterIP !== "None" && spec.clusterIP !== oldSpec?.clusterIP) {
-      if (!inServiceRange(spec.clusterIP)) {
-        errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is 127.96.0.0/11`));
+      if (!inServiceRange(spec.clusterIP, range)) {
+        errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${range ?? "127.96.0.0/11"}`));
       } else if (ips.has(spec.clusterIP)) {
         errs.push(new FieldError("Invalid", "spec.clusterIPs", [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: provided IP is already allocated`));
       }
@@ -166,6 +168,22 @@ function nextFreeIp(used: Set<string>): string {
     if (!used.has(ip)) return ip;
   }
   throw new FieldError("Invalid", "spec.clusterIPs", [], `failed to allocate a service IP: range ${serviceCidr().text} is full`);
+}
+
+/**
+ * A free address of the cluster network's service range. The first few are
+ * left for Services that ask for one (kubernetes at .1, kube-dns at the DNS
+ * address), as Kubernetes reserves the low part of its range for static IPs.
+ */
+function nextFreeIpIn(range: string, used: Set<string>): string {
+  const c = parseIpv4Cidr(range)!;
+  const size = cidrSize(c);
+  const first = size > FIRST_DYNAMIC_SERVICE_OFFSET * 2 ? FIRST_DYNAMIC_SERVICE_OFFSET : 2;
+  for (let i = first; i < size - 1; i++) {
+    const ip = planIntToIp((c.base + i) >>> 0);
+    if (!used.has(ip)) return ip;
+  }
+  throw new FieldError("Invalid", "spec.clusterIPs", [], `failed to allocate a service IP: range ${range} is full`);
 }
 
 function nextFreePort(used: Set<number>): number {

@@ -16,7 +16,10 @@ import type { ContainerRuntime } from "../runtime/runtime.js";
 import type { Clock } from "../util/clock.js";
 import { ClusterScopedRuntime } from "../runtime/cluster-scoped.js";
 import { dockerSocketPermissionHint } from "../runtime/docker-socket.js";
-import { ensureClusterId } from "./state-dir.js";
+import { ensureClusterId, statePaths } from "./state-dir.js";
+import { mkdirSync } from "node:fs";
+import { setUpPodNetwork, type PodNetworkSetup } from "./pod-network.js";
+import type { ClusterNetwork } from "../runtime/docker-network.js";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
 import { buildLabTools, heartbeatFor, startSimulatedNodes, type LabTools } from "./lab-tools.js";
 import { buildMetricsPipeline, type MetricsPipeline } from "../metrics/pipeline.js";
@@ -52,6 +55,8 @@ export interface ClusterOptions extends ControlPlaneOptions {
   fakeNodes?: number;
   /** Node agents' Lease renewal period; default: one that fits nodeGracePeriodMs (lab-tools.ts heartbeatFor). */
   nodeHeartbeatMs?: number;
+  /** On Docker, put pods on the cluster's own bridge network (default true; false: loopback pod IPs with published ports). */
+  podNetwork?: boolean;
 }
 
 export interface Cluster {
@@ -65,6 +70,8 @@ export interface Cluster {
   labTools: LabTools;
   /** The FakeRuntime of the simulated nodes (fakeNodes > 0). */
   simulatedRuntime: ContainerRuntime | undefined;
+  /** The Docker pod network (subnet, pod range, service range, dnsAddress); undefined on the fake runtime. */
+  network: ClusterNetwork | undefined;
   /** Stop everything; containers keep running unless removeContainers (agents adopt them on the next start). */
   close(opts?: { removeContainers?: boolean }): Promise<void>;
 }
@@ -91,8 +98,23 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const onError = opts.onError ?? ((c, e) => process.stderr.write(`${c}: ${e.message}\n`));
   const tools = buildLabTools({ onError });
   const metrics = buildMetricsPipeline({ sources: () => agents.values(), intervalMs: opts.metricsIntervalMs, clock: opts.metricsClock, onError });
+  const nodeCount = opts.nodes ?? 1;
+  // The runtime and its pod network come first: Service cluster IPs are allocated from the network's range.
+  let baseRuntime: ContainerRuntime | undefined;
+  let net: PodNetworkSetup | undefined;
+  const paths = statePaths(opts.stateDir);
+  if (nodeCount > 0) {
+    baseRuntime = opts.containerRuntime ?? (await chooseRuntime(opts.runtime ?? "auto", opts));
+    if (opts.podNetwork !== false) {
+      mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+      net = await setUpPodNetwork(baseRuntime, ensureClusterId(paths), opts.log).catch(async (e: unknown) => {
+        if (!opts.containerRuntime) await baseRuntime?.close();
+        throw e;
+      });
+    }
+  }
   // The dashboard is on unless a caller turns it off (dashboard: false).
-  const cp = await startControlPlane({ dashboard: true, ...opts, plugins: [...(opts.plugins ?? []), metrics.apiPlugin, ...tools.plugins], podLogs: (node) => agents.get(node), podExec: (node) => agents.get(node) });
+  const cp = await startControlPlane({ dashboard: true, serviceCidr: net?.network.serviceRange, ...opts, plugins: [...(opts.plugins ?? []), metrics.apiPlugin, ...tools.plugins], podLogs: (node) => agents.get(node), podExec: (node) => agents.get(node) });
   const client = new InProcessClient(cp.registry);
   const informers = new InformerFactory(client);
   metrics.attach(client, informers);
@@ -119,10 +141,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     await scheduler.start();
     stops.push(() => scheduler.stop());
 
-    const nodeCount = opts.nodes ?? 1;
     const heartbeatMs = opts.nodeHeartbeatMs ?? heartbeatFor(opts.nodeGracePeriodMs);
     if (nodeCount > 0) {
-      runtime = new ClusterScopedRuntime(opts.containerRuntime ?? (await chooseRuntime(opts.runtime ?? "auto", opts)), ensureClusterId(cp.paths));
+      runtime = new ClusterScopedRuntime(baseRuntime!, ensureClusterId(cp.paths));
       const podInformer = informers.for(R.pods);
       await podInformer.start();
       const capacity = opts.nodeCapacity ?? (runtime.name === "fake" ? { cpu: "4", memory: "8Gi", pods: 110 } : undefined);
@@ -141,6 +162,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           stateDir: join(cp.paths.dir, "agents", nodeName),
           relistMs,
           heartbeatMs,
+          podNetwork: net?.podNetwork,
           onError: (e) => onError(`agent ${nodeName}`, e),
         });
         await agent.start();
@@ -161,7 +183,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     stops.push(() => metrics.stop());
 
     if (opts.proxy !== false) {
-      const proxy = new ServiceProxy({ client, informers });
+      const proxy = new ServiceProxy({ client, informers, kernel: net?.kernel, onError: (e) => onError("proxy", e) });
       await proxy.start();
       stops.push(() => proxy.stop());
     }
@@ -170,7 +192,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     for (const s of stops.reverse()) await s().catch(() => undefined);
     for (const a of agents.values()) await a.stop({ leaveContainers: true }).catch(() => undefined);
     informers.stopAll();
-    await runtime?.close();
+    await net?.remove();
+    await (runtime ?? baseRuntime)?.close();
     await simulatedRuntime?.close();
     await cp.close();
     throw e;
@@ -185,12 +208,15 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     metrics,
     labTools: tools,
     simulatedRuntime,
+    network: net?.network,
     close(closeOpts = {}) {
       closing ??= (async () => {
         await tools.close();
         for (const s of [...stops].reverse()) await s().catch(() => undefined);
         await Promise.all([...agents.values()].map((a) => a.stop({ leaveContainers: !closeOpts.removeContainers }).catch(() => undefined)));
         informers.stopAll();
+        // Kept while containers of the cluster are still attached (close without removeContainers).
+        await net?.remove();
         await runtime?.close();
         await simulatedRuntime?.close();
         await cp.close();

@@ -48,6 +48,8 @@ export interface ControlPlaneOptions {
   podSecurity?: PodSecurityOptions;
   /** Serve the web dashboard at /ui (pkg/dashboard). */
   dashboard?: boolean;
+  /** Service cluster IPs come from here (the Docker pod network's service range); default: loopback. */
+  serviceCidr?: string;
 }
 
 export interface ControlPlane {
@@ -79,7 +81,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   const store = await openStore(storeSpec(opts.store, paths));
   const apiExtensions = buildApiExtensions(store);
-  const registry = new Registry(store, { admission: admissionChain(store, [apiExtensions.admission, new JobSelectorAdmission(), new PodSecurity({ ...optionsFromEnv(), ...opts.podSecurity }), ...(opts.admission ?? []), apiExtensions.policies, new NodeRestriction()]) });
+  const registry = new Registry(store, { serviceCidr: opts.serviceCidr, admission: admissionChain(store, [apiExtensions.admission, new JobSelectorAdmission(), new PodSecurity({ ...optionsFromEnv(), ...opts.podSecurity }), ...(opts.admission ?? []), apiExtensions.policies, new NodeRestriction()]) });
   let app: FastifyInstance | undefined;
   let auth: AuthStack | undefined;
   try {

@@ -42,6 +42,8 @@ const CONNECT_TIMEOUT_MS = 3000;
 export interface PortProxyOptions {
   algorithm: Algorithm;
   nodePortHost: string;
+  /** The kernel serves clusterIP:port (kernel-proxier.ts): listen on the node port only. */
+  clusterIPInKernel?: boolean;
   onEvent: (ev: PortEvent) => void;
 }
 
@@ -103,7 +105,7 @@ export class PortProxy {
   private rebuildListeners(): void {
     for (const l of this.listeners) l.close();
     const wanted = this.balancer.size > 0;
-    this.listeners = listenAddresses(this.spec, this.opts.nodePortHost).map(
+    this.listeners = listenAddresses(this.spec, this.opts.nodePortHost, this.opts.clusterIPInKernel).map(
       (a) =>
         new Listener(
           a.host,

@@ -11,6 +11,8 @@ import type { InformerFactory, SharedInformer } from "../client/informer.js";
 import type { Algorithm } from "./balancer.js";
 import { PortProxy, type PortEvent, type PortStats } from "./port-proxy.js";
 import { readyEndpoints, servicePorts } from "./service-ports.js";
+import { KernelProxier, type KernelProxyConfig } from "./kernel-proxier.js";
+import type { KernelServicePort } from "./iptables-rules.js";
 
 export type ProxyEvent = PortEvent | { type: "skipped-port"; port: string; reason: string };
 
@@ -22,6 +24,13 @@ export interface ServiceProxyOptions {
   nodePortHost?: string;
   /** Every listener change, endpoint change and upstream failure. Default: listen errors to stderr. */
   onEvent?: (ev: ProxyEvent) => void;
+  /**
+   * Cluster IPs on a Docker pod network: bound on its bridge and NATed in the
+   * kernel (kernel-proxier.ts). Node ports stay in userspace on nodePortHost.
+   */
+  kernel?: KernelProxyConfig;
+  /** Failed kernel syncs (default: stderr). */
+  onError?: (e: Error) => void;
 }
 
 export class ServiceProxy {
@@ -36,6 +45,8 @@ export class ServiceProxy {
   private readonly retired = new Set<PortProxy>();
   private started = false;
   private stopped = false;
+  private readonly kernel: KernelProxier | undefined;
+  private readonly dnsAddress: string | undefined;
 
   constructor(opts: ServiceProxyOptions) {
     this.services = opts.informers.for(R.services);
@@ -47,6 +58,23 @@ export class ServiceProxy {
       ((ev) => {
         if (ev.type === "listen-error") console.error(`proxy: ${ev.service}:${ev.portName}: cannot listen on ${ev.host}:${ev.port}: ${ev.code} (${ev.message})`);
       });
+    if (opts.kernel) {
+      this.dnsAddress = opts.kernel.dnsAddress;
+      this.kernel = new KernelProxier(opts.kernel, () => this.kernelPorts(), opts.onError ?? ((e) => console.error(`proxy: ${e.message}`)));
+    }
+  }
+
+  /** Every Service port with a cluster IP and its ready endpoints, for the kernel's rules. */
+  private kernelPorts(): KernelServicePort[] {
+    const out: KernelServicePort[] = [];
+    for (const svc of this.services.lister.list()) {
+      const eps = this.endpoints.lister.get(svc.metadata.namespace ?? "", svc.metadata.name ?? "");
+      for (const p of servicePorts(svc).ports) {
+        const affinitySeconds = p.affinityTimeoutMs === undefined ? undefined : Math.round(p.affinityTimeoutMs / 1000);
+        out.push({ key: p.key, clusterIP: p.clusterIP, port: p.port, affinitySeconds, endpoints: readyEndpoints(eps, p.portName) });
+      }
+    }
+    return out;
   }
 
   /** Register handlers, start the two informers and wait for their first lists. Idempotent. */
@@ -57,6 +85,7 @@ export class ServiceProxy {
     this.services.addEventHandler({ add: sync, update: (_o, n) => sync(n), delete: sync });
     this.endpoints.addEventHandler({ add: sync, update: (_o, n) => sync(n), delete: sync });
     await Promise.all([this.services.start(), this.endpoints.start()]);
+    this.kernel?.requestSync();
     await this.settled();
   }
 
@@ -68,11 +97,13 @@ export class ServiceProxy {
     for (const p of this.retired) p.close(false);
     this.ports.clear();
     this.retired.clear();
+    await this.kernel?.stop();
   }
 
   /** Resolves when every listener has finished opening or closing. */
   async settled(): Promise<void> {
     await Promise.all([...this.ports.values()].map((p) => p.settled()));
+    await this.kernel?.settled();
   }
 
   /** Counters per Service port, including ports of deleted Services still draining. */
@@ -97,8 +128,11 @@ export class ServiceProxy {
   /** Level-triggered: make this Service's port proxies match its Service and Endpoints objects. */
   private syncService(namespace: string, name: string): void {
     if (this.stopped) return;
+    this.kernel?.requestSync();
     const svcKey = `${namespace}/${name}`;
-    const svc = this.services.lister.get(namespace, name);
+    let svc = this.services.lister.get(namespace, name);
+    // The cluster DNS Service is served on its address directly (pkg/dns): nothing to proxy.
+    if (svc && this.dnsAddress !== undefined && (svc.spec as { clusterIP?: string } | undefined)?.clusterIP === this.dnsAddress) svc = undefined;
     const eps = this.endpoints.lister.get(namespace, name);
     const wanted = new Map<string, ReturnType<typeof servicePorts>["ports"][number]>();
     if (svc) {
@@ -118,7 +152,7 @@ export class ServiceProxy {
       const ready = readyEndpoints(eps, spec.portName);
       let p = this.ports.get(key);
       if (!p) {
-        p = new PortProxy(spec, { algorithm: this.algorithm, nodePortHost: this.nodePortHost, onEvent: this.onEvent });
+        p = new PortProxy(spec, { algorithm: this.algorithm, nodePortHost: this.nodePortHost, clusterIPInKernel: this.kernel !== undefined, onEvent: this.onEvent });
         this.ports.set(key, p);
       }
       p.update(spec, ready);

@@ -115,8 +115,8 @@ export function sameEndpoints(a: readonly Endpoint[], b: readonly Endpoint[]): b
 }
 
 /** The addresses a Service port listens on: clusterIP:port, and nodePortHost:nodePort when it has one. */
-export function listenAddresses(spec: ServicePortSpec, nodePortHost: string): Array<{ host: string; port: number; kind: "cluster" | "node" }> {
-  const out: Array<{ host: string; port: number; kind: "cluster" | "node" }> = [{ host: spec.clusterIP, port: spec.port, kind: "cluster" }];
+export function listenAddresses(spec: ServicePortSpec, nodePortHost: string, clusterIPInKernel = false): Array<{ host: string; port: number; kind: "cluster" | "node" }> {
+  const out: Array<{ host: string; port: number; kind: "cluster" | "node" }> = clusterIPInKernel ? [] : [{ host: spec.clusterIP, port: spec.port, kind: "cluster" }];
   if (spec.nodePort !== undefined) out.push({ host: nodePortHost, port: spec.nodePort, kind: "node" });
   return out;
 }

@@ -103,6 +103,7 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
   }
   const host: Dockerode.HostConfig = {
     PortBindings: bindings,
+    ...networkHostConfig(spec),
     // the agent restarts containers (with back-off), never the engine
     RestartPolicy: { Name: "no" },
     Mounts: (spec.mounts ?? []).map((m) => ({ Type: "bind", Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly })),
@@ -131,7 +132,32 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
   if (spec.args?.length) opts.Cmd = spec.args;
   if (spec.workingDir) opts.WorkingDir = spec.workingDir;
   if (spec.stopSignal) opts.StopSignal = spec.stopSignal;
+  if (spec.network?.kind === "pod") {
+    opts.Hostname = spec.network.attachment.hostname;
+    if (spec.network.attachment.domainname) opts.Domainname = spec.network.attachment.domainname;
+  }
   return opts;
+}
+
+/** NetworkMode and resolv.conf settings: a sandbox joins the cluster network, app containers join the sandbox. */
+function networkHostConfig(spec: ContainerSpec): Partial<Dockerode.HostConfig> {
+  const n = spec.network;
+  if (!n) return {};
+  if (n.kind === "join") return { NetworkMode: `container:${n.containerId}` };
+  const out: Partial<Dockerode.HostConfig> = { NetworkMode: n.attachment.network };
+  const dns = n.attachment.dns;
+  if (dns) {
+    out.Dns = dns.nameservers;
+    out.DnsSearch = dns.searches;
+    out.DnsOptions = dns.options;
+  }
+  return out;
+}
+
+/** The address on the first network that has one (a sandbox is on exactly one). */
+function containerIp(info: Dockerode.ContainerInspectInfo): string | undefined {
+  for (const n of Object.values(info.NetworkSettings?.Networks ?? {})) if (n?.IPAddress) return n.IPAddress;
+  return undefined;
 }
 
 export function toStatus(info: Dockerode.ContainerInspectInfo): ContainerStatus {
@@ -152,6 +178,8 @@ export function toStatus(info: Dockerode.ContainerInspectInfo): ContainerStatus 
   if (started !== undefined) s.startedAt = started;
   if (st.Error) s.message = st.Error;
   if (state === "running" && st.Pid > 0) s.pid = st.Pid;
+  const ip = state === "running" ? containerIp(info) : undefined;
+  if (ip) s.ip = ip;
   if (state === "exited") {
     s.exitCode = st.ExitCode;
     s.reason = terminationReason(st.ExitCode, !!st.OOMKilled);

@@ -26,9 +26,9 @@ export const REQUIRED_LABELS = [LABELS.podUid, LABELS.node, LABELS.container] as
 
 export interface PortMapping {
   containerPort: number;
-  /** The pod IP (a 127.x.y.z loopback address); the port is published there. */
+  /** Host address the port is published on: the pod IP (loopback pod network) or the pod's hostIP (hostPort). */
   hostIP: string;
-  /** Defaults to containerPort: every pod has its own IP, so ports never clash. */
+  /** Defaults to containerPort. */
   hostPort?: number;
   protocol: "TCP" | "UDP";
 }
@@ -38,6 +38,32 @@ export interface Mount {
   containerPath: string;
   readOnly: boolean;
 }
+
+/** resolv.conf contents for a pod's sandbox (Docker's Dns, DnsSearch, DnsOptions). */
+export interface DnsSettings {
+  nameservers: string[];
+  searches: string[];
+  options: string[];
+}
+
+/** A pod sandbox's place on the cluster network: it owns the pod's network namespace. */
+export interface PodNetworkAttachment {
+  /** Engine network name (the cluster's, docker-network.ts). */
+  network: string;
+  /** The pod's hostname (pod name or spec.hostname). */
+  hostname: string;
+  /** With spec.subdomain: "<subdomain>.<ns>.svc.cluster.local", so `hostname -f` is the FQDN. */
+  domainname?: string;
+  /** Undefined: the engine's default (the host's resolvers), as dnsPolicy Default. */
+  dns?: DnsSettings;
+}
+
+/**
+ * Where a container's network namespace comes from: its own on a network (the
+ * pod sandbox), or another container's (app containers join their sandbox, so
+ * the containers of a pod talk over localhost). Absent: the engine's default.
+ */
+export type ContainerNetwork = { kind: "pod"; attachment: PodNetworkAttachment } | { kind: "join"; containerId: ContainerId };
 
 export interface ContainerResources {
   /** CPU limit in millicores (500 = half a CPU) → CFS quota. */
@@ -60,6 +86,8 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   resources?: ContainerResources;
   ports?: PortMapping[];
+  /** Network namespace; with kind "join", ports must be empty (they belong to the sandbox). */
+  network?: ContainerNetwork;
   mounts?: Mount[];
   tty?: boolean;
   /** e.g. "SIGTERM" (default) or "SIGQUIT"; sent first by stop(). */
@@ -87,6 +115,8 @@ export interface ContainerStatus {
   finishedAt?: number;
   oomKilled: boolean;
   pid?: number;
+  /** The container's address on its network (pod sandboxes), once it runs. */
+  ip?: string;
 }
 
 export interface LogOptions {

@@ -61,7 +61,7 @@ describe.skipIf(!docker)("the documentation's pi Job on Docker", () => {
     expect((pod.status as { phase?: string }).phase).toBe("Succeeded");
     const terminated = (pod.status as { containerStatuses?: Array<{ state?: { terminated?: { exitCode?: number; reason?: string } } }> }).containerStatuses?.[0]?.state?.terminated;
     expect(terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
-    const [container] = await cluster.runtime!.list({ [LABELS.podName]: pod.metadata.name! });
+    const [container] = await cluster.runtime!.list({ [LABELS.podName]: pod.metadata.name!, [LABELS.container]: "pi" });
     let log = "";
     for await (const line of cluster.runtime!.logs(container.id)) log += line;
     expect(log).toContain("3.14159");

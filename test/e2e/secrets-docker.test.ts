@@ -58,7 +58,7 @@ describe.skipIf(!docker)("Secrets and ConfigMaps on Docker", () => {
       pod = await client.get(R.pods, "default", "reader");
     }
     const rt = cluster.runtime!;
-    const [container] = await rt.list({ [LABELS.podUid]: pod.metadata.uid! });
+    const [container] = (await rt.list({ [LABELS.podUid]: pod.metadata.uid! })).filter((c) => c.labels[LABELS.container] !== "POD"); // not the pod sandbox
     const lines: string[] = [];
     for await (const line of rt.logs(container.id)) lines.push(line.trimEnd());
     expect(lines).toEqual(["s3cr3t-from-volume", "hello-from-configmap"]);
