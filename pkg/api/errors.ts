@@ -93,6 +93,7 @@ export interface StatusDetails {
   name?: string;
   group?: string;
   kind?: string;
+  uid?: string;
   causes?: StatusCause[];
   retryAfterSeconds?: number;
 }
@@ -107,6 +108,9 @@ export interface Status {
   details?: StatusDetails;
   code: number;
 }
+
+/** StatusDetails' field order on the wire. */
+const DETAIL_ORDER: ReadonlyArray<keyof StatusDetails> = ["name", "group", "kind", "uid", "causes", "retryAfterSeconds"];
 
 /** An error with a Kubernetes reason, a stable skiff code and an HTTP status. */
 export class ApiError extends Error {
@@ -124,6 +128,11 @@ export class ApiError extends Error {
     this.code = `SKIFF_ERR_${reason.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}`;
   }
 
+  /**
+   * The Status body, with Kubernetes' field order (kind, apiVersion, metadata,
+   * status, message, reason, details, code) and without an empty group, as
+   * apimachinery writes it (`group` is omitempty; core kinds have none).
+   */
   toStatus(): Status {
     const s: Status = {
       kind: "Status",
@@ -134,8 +143,15 @@ export class ApiError extends Error {
       reason: this.reason,
       code: this.httpStatus,
     };
-    if (Object.keys(this.details).length > 0) s.details = this.details;
-    return s;
+    const details: StatusDetails = {};
+    for (const k of DETAIL_ORDER) {
+      const v = this.details[k];
+      if (v === undefined || (k === "group" && v === "")) continue;
+      (details as Record<string, unknown>)[k] = v;
+    }
+    if (Object.keys(details).length === 0) return s;
+    const { code, ...head } = s;
+    return { ...head, details, code };
   }
 }
 

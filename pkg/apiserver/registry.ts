@@ -405,17 +405,27 @@ export class Registry {
     const ns = info.namespaced ? namespace : undefined;
     const filtered = !!(q.labelSelector || q.fieldSelector);
     let from = q.resourceVersion;
-    // With a selector, remember which objects the watcher currently sees, so an
-    // object that stops matching is reported as DELETED and one that starts
-    // matching as ADDED — what Kubernetes' watch cache does.
+    // With a selector, remember which objects the watcher sees, so an object
+    // that stops matching is reported as DELETED and one that starts matching
+    // as ADDED — what Kubernetes' watch cache does from each event's previous
+    // object. Resuming from a version, the state then is known for objects not
+    // written since (their current state) and for objects created since (none).
+    // For one modified since, the store keeps no previous object: its first
+    // change counts as a transition — ADDED if it matches, DELETED if not. Where
+    // that guesses wrong, client-go copes: an ADDED for an object it has is an
+    // update, a DELETED for one it never had is dropped.
     const visible = new Set<string>();
+    const settled = new Set<string>();
     const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-    if (!from || from === "0" || filtered) {
+    const replay = !from || from === "0";
+    if (replay || filtered) {
       const current = await this.store.list(resourceKey(info), { namespace: ns });
-      const replay = !from || from === "0";
       for (const item of current.items) {
+        const key = keyOf(item);
+        if (!replay && Number(item.metadata.resourceVersion) > Number(from)) continue; // decided by its first event
+        settled.add(key);
         if (!match(item)) continue;
-        visible.add(keyOf(item));
+        visible.add(key);
         if (replay) handler({ type: "ADDED", object: item });
       }
       if (replay) from = current.resourceVersion;
@@ -423,12 +433,16 @@ export class Registry {
     return this.store.watch(resourceKey(info), { namespace: ns, resourceVersion: from }, (ev) => {
       if (!filtered) return handler(ev);
       const key = keyOf(ev.object);
+      if (!settled.has(key)) {
+        settled.add(key);
+        if (ev.type === "MODIFIED" ? !match(ev.object) : ev.type === "DELETED" && match(ev.object)) visible.add(key);
+      }
       const matches = ev.type !== "DELETED" && match(ev.object);
       const wasVisible = visible.has(key);
       if (matches) {
         visible.add(key);
         handler({ type: wasVisible ? "MODIFIED" : "ADDED", object: ev.object });
-      } else if (wasVisible || (ev.type === "DELETED" && match(ev.object))) {
+      } else if (wasVisible) {
         visible.delete(key);
         handler({ type: "DELETED", object: ev.object });
       }

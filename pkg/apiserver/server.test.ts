@@ -217,7 +217,7 @@ describe("API server", () => {
       const onNode = { ...pod("b"), spec: { ...pod("b").spec, nodeName: "node-1" } };
       await post("/api/v1/namespaces/default/pods", onNode);
       const graceful = await app.inject({ method: "DELETE", url: "/api/v1/namespaces/default/pods/b", headers: auth });
-      expect(graceful.statusCode).toBe(202);
+      expect(graceful.statusCode).toBe(200);
       expect(graceful.json().metadata.deletionTimestamp).toBeDefined();
       expect(graceful.json().metadata.deletionGracePeriodSeconds).toBe(30);
       const now = await app.inject({ method: "DELETE", url: "/api/v1/namespaces/default/pods/b", headers: auth, payload: { gracePeriodSeconds: 0 } });
@@ -229,7 +229,7 @@ describe("API server", () => {
       const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "f", finalizers: ["example.com/hold"] }, data: {} };
       await post("/api/v1/namespaces/default/configmaps", cm);
       const url = "/api/v1/namespaces/default/configmaps/f";
-      expect((await app.inject({ method: "DELETE", url, headers: auth })).statusCode).toBe(202);
+      expect((await app.inject({ method: "DELETE", url, headers: auth })).statusCode).toBe(200);
       expect((await app.inject({ url, headers: auth })).json().metadata.deletionTimestamp).toBeDefined();
       await app.inject({ method: "PATCH", url, headers: { ...auth, "content-type": "application/merge-patch+json" }, payload: { metadata: { finalizers: null } } });
       expect((await app.inject({ url, headers: auth })).statusCode).toBe(404);

@@ -20,6 +20,9 @@ import { logSourceFor, resolveLogContainer, type PodLogResolver } from "./pod-lo
 import { registerPodExec, type PodExecResolver } from "./pod-exec.js";
 import { impersonatedUser } from "./impersonation.js";
 import { jsonTextTooDeep, tooDeepMessage, valueTooDeep } from "../util/json-depth.js";
+import { readProtobufRequestBody, PROTOBUF_CONTENT_TYPE } from "../api/protobuf/codec.js";
+import { queryBool } from "./query-bool.js";
+import { deleteResponse } from "./delete-response.js";
 import { DEFAULT_RATE_LIMIT, installRateLimit, rateLimitFromEnv, type RateLimitOptions } from "./rate-limit.js";
 
 import { SKIFF_VERSION } from "../version.js";
@@ -112,10 +115,21 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   app.removeContentTypeParser(["application/json", "text/plain"]);
   // Keep the raw text: strict field validation must see duplicate keys, which JSON.parse hides.
   app.addContentTypeParser(["application/json", ...PATCH_TYPES.filter((t) => t.endsWith("json"))], { parseAs: "string" }, (req, body, done) => {
+    // Kubernetes reads an empty DELETE body as "no options" (the Python client sends one with a JSON content type).
+    if (req.method === "DELETE" && (body as string).trim() === "") return done(null, undefined);
     req.rawBody = body as string;
     // Measured before parsing: a deeply nested body would overflow the stack later (400, not 500).
     if (jsonTextTooDeep(body as string)) return done(errors.badRequest(tooDeepMessage()), undefined);
     jsonParser(req, body as string, done);
+  });
+  // What client-go's typed clients (kubectl create, controllers) send for built-in kinds.
+  app.addContentTypeParser(PROTOBUF_CONTENT_TYPE, { parseAs: "buffer" }, (req, body, done) => {
+    if (req.method === "DELETE" && (body as Buffer).length === 0) return done(null, undefined);
+    try {
+      done(null, readProtobufRequestBody(body as Buffer));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
   });
   app.addContentTypeParser(["application/apply-patch+yaml", "application/yaml"], { parseAs: "string" }, (req, body, done) => {
     req.rawBody = body as string;
@@ -243,7 +257,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
       if (!name) {
         switch (method) {
           case "GET":
-            if (isTrue(q.watch)) return startWatch();
+            if (queryBool(q.watch)) return startWatch();
             {
               const list = await registry.list(info, namespace, {
                 labelSelector: q.labelSelector,
@@ -270,7 +284,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
       }
       switch (method) {
         case "GET": {
-          if (isTrue(q.watch)) return startWatch();
+          if (queryBool(q.watch)) return startWatch();
           const obj = await registry.get(info, namespace, name);
           return asTable ? tableForResource(info, [obj], { now: new Date(), includeObject: includeObject(q) }) : obj;
         }
@@ -282,10 +296,11 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
           return patched;
         }
         case "DELETE": {
-          const { object, finished } = await registry.delete(info, namespace, name, deleteOptions(req, q), ctx);
-          // A finished delete answers with the object (as kubectl expects); a pending one with 202.
-          if (!finished) reply.code(ctx.dryRun ? 200 : 202);
-          return object;
+          const options = deleteOptions(req, q);
+          const { object, finished } = await registry.delete(info, namespace, name, options, ctx);
+          const answer = deleteResponse(info, object, finished, (req.body as { orphanDependents?: boolean } | undefined)?.orphanDependents);
+          reply.code(answer.code);
+          return answer.body;
         }
         default:
           throw methodNotAllowed(method);
@@ -328,9 +343,9 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
       const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? parseInt(v, 10) : undefined);
       const lines = source.logs(pod, {
         container,
-        follow: isTrue(q.follow),
-        previous: isTrue(q.previous),
-        timestamps: isTrue(q.timestamps),
+        follow: queryBool(q.follow),
+        previous: queryBool(q.previous),
+        timestamps: queryBool(q.timestamps),
         tailLines: num(q.tailLines),
         sinceSeconds: num(q.sinceSeconds),
         signal: abort.signal,
@@ -399,7 +414,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
         reply.hijack();
         return new WatchStream(reply.raw, {
           timeoutMs,
-          bookmarkEveryMs: isTrue(q.allowWatchBookmarks) ? (opts.watch?.bookmarkEveryMs ?? 60_000) : 0,
+          bookmarkEveryMs: queryBool(q.allowWatchBookmarks) ? (opts.watch?.bookmarkEveryMs ?? 60_000) : 0,
           maxBacklogBytes: opts.watch?.maxBacklogBytes ?? 16 * 1024 * 1024,
           currentRv: () => registry.store.currentResourceVersion(),
           bookmarkObject: (rv) => ({ kind: info.kind, apiVersion: info.group ? `${info.group}/${info.version}` : info.version, metadata: { resourceVersion: rv } }),
@@ -421,7 +436,7 @@ export function requestAttributes(req: FastifyRequest): AuthorizationAttributes 
   if (!m) return { user, groups, verb: method, isResourceRequest: false, path };
   try {
     const p = parseResourcePath(m[1] ?? "", m[2] ?? "v1", m[3]);
-    const watch = /(?:^|&)watch=(?:true|1)(?:&|$)/.test(qs ?? "");
+    const watch = queryBool(new URLSearchParams(qs ?? "").get("watch") ?? undefined);
     const verb =
       method === "get"
         ? watch
@@ -475,10 +490,6 @@ function notFound(): never {
 
 function methodNotAllowed(method: string): ApiError {
   return new ApiError("MethodNotAllowed", `the server does not allow this method on the requested resource (${method})`);
-}
-
-function isTrue(v: string | undefined): boolean {
-  return v === "true" || v === "1";
 }
 
 function contentTypeOf(req: FastifyRequest): string {
@@ -545,7 +556,8 @@ function toApiError(err: Error & { statusCode?: number; code?: string }, _req: F
 
 function sendError(reply: FastifyReply, e: ApiError): void {
   if (reply.sent || reply.raw.headersSent) return;
-  reply.code(e.httpStatus).type("application/json").send(e.toStatus());
+  // apimachinery's JSON encoder ends every body with a newline; clients comparing bytes see it.
+  reply.code(e.httpStatus).type("application/json").send(JSON.stringify(e.toStatus()) + "\n");
 }
 
 export type { KubeObject };

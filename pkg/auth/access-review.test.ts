@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import Fastify from "fastify";
-import { decodeReviewSpec } from "./review-protobuf.js";
+import { decodeProtobufBody } from "../api/protobuf/codec.js";
 import { accessReviewRoutes, reviewAttributes } from "./access-review.js";
 import { RbacAuthorizer, staticRbacSource } from "./rbac.js";
 import { canISpec } from "./can-i.js";
@@ -31,20 +31,20 @@ describe("access reviews in protobuf", () => {
 
   it("decodes a SelfSubjectAccessReview as kubectl sends it", () => {
     const raw = Buffer.concat([field(1, Buffer.alloc(0)), field(2, field(1, attrs))]);
-    expect(decodeReviewSpec(envelope("SelfSubjectAccessReview", raw), "SelfSubjectAccessReview")).toEqual({
-      resourceAttributes: { namespace: "a", verb: "create", group: "apps", version: undefined, resource: "deployments", subresource: undefined, name: "web" },
+    expect(decodeProtobufBody(envelope("SelfSubjectAccessReview", raw)).object.spec).toEqual({
+      resourceAttributes: { namespace: "a", verb: "create", group: "apps", resource: "deployments", name: "web" },
     });
   });
 
   it("decodes a SubjectAccessReview's user and groups, and non-resource attributes", () => {
     const spec = Buffer.concat([field(2, Buffer.concat([field(1, "/healthz"), field(2, "get")])), field(3, "bob"), field(4, "dev"), field(4, "ops")]);
-    const got = decodeReviewSpec(envelope("SubjectAccessReview", field(2, spec)), "SubjectAccessReview");
+    const got = decodeProtobufBody(envelope("SubjectAccessReview", field(2, spec))).object.spec;
     expect(got).toMatchObject({ nonResourceAttributes: { path: "/healthz", verb: "get" }, user: "bob", groups: ["dev", "ops"] });
   });
 
   it("refuses what is not a Kubernetes protobuf message", () => {
-    expect(() => decodeReviewSpec(Buffer.from("{}"), "SelfSubjectAccessReview")).toThrow(/not a Kubernetes protobuf/);
-    expect(() => decodeReviewSpec(Buffer.concat([Buffer.from("k8s\0", "binary"), Buffer.from([0x12, 0x50])]), "SelfSubjectAccessReview")).toThrow(/truncated/);
+    expect(() => decodeProtobufBody(Buffer.from("{}"))).toThrow(/not a Kubernetes protobuf/);
+    expect(() => decodeProtobufBody(Buffer.concat([Buffer.from("k8s\0", "binary"), Buffer.from([0x12, 0x50])]))).toThrow(/envelope/);
   });
 });
 
