@@ -54,6 +54,15 @@ export function applyDefaults(obj: KubeObject): KubeObject {
     case "ReplicaSet":
       defaultReplicaSet(obj);
       break;
+    case "ReplicationController":
+      defaultReplicationController(obj);
+      break;
+    case "PriorityClass":
+      setIfZero(obj, "preemptionPolicy", "PreemptLowerPriority");
+      break;
+    case "EndpointSlice":
+      for (const p of recs(obj.ports)) setIfZero(p, "protocol", "TCP");
+      break;
     case "Service":
       defaultService(obj);
       break;
@@ -199,6 +208,20 @@ function defaultTemplate(spec: Rec): void {
 function defaultReplicaSet(rs: KubeObject): void {
   const spec = ensureRec(rs, "spec");
   if (!spec) return;
+  setIfNil(spec, "replicas", 1);
+  defaultTemplate(spec);
+}
+
+/** SetDefaults_ReplicationController: an unset selector or set of labels is the template's labels. */
+function defaultReplicationController(rc: KubeObject): void {
+  const spec = ensureRec(rc, "spec");
+  if (!spec) return;
+  const template = isRec(spec.template) ? spec.template : undefined;
+  const labels = template && isRec(template.metadata) && isRec(template.metadata.labels) ? template.metadata.labels : undefined;
+  if (labels && Object.keys(labels).length > 0) {
+    if (!isRec(spec.selector) || Object.keys(spec.selector).length === 0) spec.selector = { ...labels };
+    if (isRec(rc.metadata) && (!isRec(rc.metadata.labels) || Object.keys(rc.metadata.labels).length === 0)) rc.metadata.labels = { ...labels } as Record<string, string>;
+  }
   setIfNil(spec, "replicas", 1);
   defaultTemplate(spec);
 }

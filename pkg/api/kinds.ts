@@ -15,7 +15,7 @@ export interface ResourceInfo {
   shortNames: string[];
   namespaced: boolean;
   /** Subresources served under /{plural}/{name}/{sub}. */
-  subresources: Array<"status" | "scale" | "log" | "binding">;
+  subresources: Array<"status" | "scale" | "log" | "binding" | "eviction" | "token">;
   /** Kubernetes "categories" (kubectl get all). */
   categories: string[];
   /** Name of the @kubernetes/client-node model class ("V1Pod"), for schemas. */
@@ -50,7 +50,7 @@ function res(r: Omit<ResourceInfo, "subresources" | "categories"> & Partial<Reso
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [
-  res({ group: "", version: "v1", kind: "Pod", plural: "pods", singular: "pod", shortNames: ["po"], namespaced: true, subresources: ["status", "log", "binding"], categories: ["all"], model: "V1Pod" }),
+  res({ group: "", version: "v1", kind: "Pod", plural: "pods", singular: "pod", shortNames: ["po"], namespaced: true, subresources: ["status", "log", "binding", "eviction"], categories: ["all"], model: "V1Pod" }),
   res({ group: "", version: "v1", kind: "Service", plural: "services", singular: "service", shortNames: ["svc"], namespaced: true, subresources: ["status"], categories: ["all"], model: "V1Service" }),
   res({ group: "", version: "v1", kind: "Endpoints", plural: "endpoints", singular: "endpoints", shortNames: ["ep"], namespaced: true, model: "V1Endpoints" }),
   res({ group: "", version: "v1", kind: "Node", plural: "nodes", singular: "node", shortNames: ["no"], namespaced: false, subresources: ["status"], model: "V1Node" }),
@@ -78,6 +78,13 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res({ group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions", singular: "customresourcedefinition", shortNames: ["crd", "crds"], namespaced: false, subresources: ["status"], categories: ["api-extensions"], model: "V1CustomResourceDefinition" }),
   res({ group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicy", plural: "validatingadmissionpolicies", singular: "validatingadmissionpolicy", shortNames: [], namespaced: false, subresources: ["status"], categories: ["api-extensions"], model: "V1ValidatingAdmissionPolicy" }),
   res({ group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingAdmissionPolicyBinding", plural: "validatingadmissionpolicybindings", singular: "validatingadmissionpolicybinding", shortNames: [], namespaced: false, categories: ["api-extensions"], model: "V1ValidatingAdmissionPolicyBinding" }),
+  // The core APIs a namespace is expected to have (issue 17).
+  res({ group: "", version: "v1", kind: "ServiceAccount", plural: "serviceaccounts", singular: "serviceaccount", shortNames: ["sa"], namespaced: true, subresources: ["token"], model: "V1ServiceAccount" }),
+  res({ group: "", version: "v1", kind: "ReplicationController", plural: "replicationcontrollers", singular: "replicationcontroller", shortNames: ["rc"], namespaced: true, subresources: ["status", "scale"], categories: ["all"], model: "V1ReplicationController" }),
+  res({ group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass", plural: "priorityclasses", singular: "priorityclass", shortNames: ["pc"], namespaced: false, model: "V1PriorityClass" }),
+  res({ group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", singular: "poddisruptionbudget", shortNames: ["pdb"], namespaced: true, subresources: ["status"], model: "V1PodDisruptionBudget" }),
+  res({ group: "apiregistration.k8s.io", version: "v1", kind: "APIService", plural: "apiservices", singular: "apiservice", shortNames: [], namespaced: false, subresources: ["status"], categories: ["api-extensions"], model: "V1APIService" }),
+  res({ group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices", singular: "endpointslice", shortNames: [], namespaced: true, model: "V1EndpointSlice" }),
 ];
 
 /**
@@ -90,6 +97,8 @@ export const VIRTUAL_RESOURCES: readonly ResourceInfo[] = [
   res({ group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview", plural: "selfsubjectaccessreviews", singular: "", shortNames: [], namespaced: false, model: "V1SelfSubjectAccessReview", verbs: ["create"] }),
   res({ group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectRulesReview", plural: "selfsubjectrulesreviews", singular: "", shortNames: [], namespaced: false, model: "V1SelfSubjectRulesReview", verbs: ["create"] }),
   res({ group: "authorization.k8s.io", version: "v1", kind: "SubjectAccessReview", plural: "subjectaccessreviews", singular: "", shortNames: [], namespaced: false, model: "V1SubjectAccessReview", verbs: ["create"] }),
+  // `kubectl auth whoami` (pkg/auth/self-subject-review.ts).
+  res({ group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview", plural: "selfsubjectreviews", singular: "", shortNames: [], namespaced: false, model: "V1SelfSubjectReview", verbs: ["create"] }),
   res({ group: "authorization.k8s.io", version: "v1", kind: "LocalSubjectAccessReview", plural: "localsubjectaccessreviews", singular: "", shortNames: [], namespaced: true, model: "V1LocalSubjectAccessReview", verbs: ["create"] }),
   // The resource metrics API `kubectl top` reads (served by pkg/metrics/api.ts).
   res({ group: "metrics.k8s.io", version: "v1beta1", kind: "NodeMetrics", plural: "nodes", singular: "", shortNames: [], namespaced: false, model: "", verbs: ["get", "list"] }),
@@ -196,6 +205,12 @@ export const R = {
   get ingresses() { return mustResource("ingresses"); },
   get ingressclasses() { return mustResource("ingressclasses"); },
   get networkpolicies() { return mustResource("networkpolicies"); },
+  get serviceaccounts() { return mustResource("serviceaccounts"); },
+  get replicationcontrollers() { return mustResource("replicationcontrollers"); },
+  get priorityclasses() { return mustResource("priorityclasses"); },
+  get poddisruptionbudgets() { return mustResource("poddisruptionbudgets"); },
+  get apiservices() { return mustResource("apiservices"); },
+  get endpointslices() { return mustResource("endpointslices"); },
 };
 
 /** "deployment.apps/web", as kubectl names objects in its output. */

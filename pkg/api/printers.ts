@@ -14,6 +14,8 @@ import { horizontalPodAutoscalerPrinter } from "./printers/autoscaling.js";
 import { secretPrinter } from "./printers/secret.js";
 import { daemonSetPrinter, statefulSetPrinter } from "./printers/sets.js";
 import { ingressClassPrinter, ingressPrinter, networkPolicyPrinter } from "./printers/ingress.js";
+import { replicationControllerPrinter, serviceAccountPrinter } from "./printers/service-account.js";
+import { apiServicePrinter, endpointSlicePrinter, podDisruptionBudgetPrinter, priorityClassPrinter } from "./printers/cluster-policy.js";
 import type { KindPrinter, Table, TableColumnDefinition, TableRow } from "./printers/table.js";
 
 export type { Table, TableColumnDefinition, TableRow, TableRowCondition } from "./printers/table.js";
@@ -60,6 +62,12 @@ const PRINTERS: Record<string, AnyPrinter> = {
   Ingress: ingressPrinter,
   IngressClass: ingressClassPrinter,
   NetworkPolicy: networkPolicyPrinter,
+  ServiceAccount: serviceAccountPrinter,
+  ReplicationController: replicationControllerPrinter,
+  PriorityClass: priorityClassPrinter,
+  PodDisruptionBudget: podDisruptionBudgetPrinter,
+  APIService: apiServicePrinter,
+  EndpointSlice: endpointSlicePrinter,
 };
 
 function printerFor(kind: string): KindPrinter<KubeObject> {

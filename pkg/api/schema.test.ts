@@ -294,6 +294,36 @@ const VALID: Record<string, Record<string, unknown>> = {
     kind: "ValidatingAdmissionPolicyBinding",
     metadata: { name: "b" },
     spec: { policyName: "p", validationActions: ["Deny"], matchResources: { namespaceSelector: { matchLabels: { environment: "test" } } } },
+  ServiceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("build-bot"), secrets: [{ name: "s" }], imagePullSecrets: [{ name: "pull" }], automountServiceAccountToken: false },
+  ReplicationController: {
+    apiVersion: "v1",
+    kind: "ReplicationController",
+    metadata: meta("web-rc"),
+    spec: { replicas: 2, minReadySeconds: 1, selector: { app: "web" }, template: { metadata: { labels: { app: "web" } }, spec: podSpec } },
+    status: { replicas: 2, fullyLabeledReplicas: 2, readyReplicas: 1, availableReplicas: 1, observedGeneration: 3 },
+  },
+  PriorityClass: { apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "high" }, value: 1000, globalDefault: false, description: "d", preemptionPolicy: "Never" },
+  PodDisruptionBudget: {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: meta("web-pdb"),
+    spec: { minAvailable: "50%", selector: { matchLabels: { app: "web" } }, unhealthyPodEvictionPolicy: "AlwaysAllow" },
+    status: { currentHealthy: 2, desiredHealthy: 1, disruptionsAllowed: 1, expectedPods: 2, observedGeneration: 1, conditions: [{ type: "DisruptionAllowed", status: "True", reason: "SufficientPods", message: "", lastTransitionTime: "2025-01-01T00:00:00Z" }] },
+  },
+  APIService: {
+    apiVersion: "apiregistration.k8s.io/v1",
+    kind: "APIService",
+    metadata: { name: "v1beta1.metrics.k8s.io" },
+    spec: { group: "metrics.k8s.io", version: "v1beta1", groupPriorityMinimum: 100, versionPriority: 100, service: { namespace: "kube-system", name: "metrics", port: 443 }, insecureSkipTLSVerify: true },
+    status: { conditions: [{ type: "Available", status: "True", reason: "Passed", lastTransitionTime: "2025-01-01T00:00:00Z" }] },
+  },
+  EndpointSlice: {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: meta("web-abcde"),
+    addressType: "IPv4",
+    endpoints: [{ addresses: ["10.0.0.1"], conditions: { ready: true, serving: true, terminating: false }, nodeName: "node-1", targetRef: { kind: "Pod", name: "web-1", namespace: "default" } }],
+    ports: [{ name: "http", port: 80, protocol: "TCP" }],
   },
 };
 

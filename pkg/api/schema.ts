@@ -233,6 +233,14 @@ const APPS_TYPES = /^(Deployment|ReplicaSet|DaemonSet|StatefulSet|ControllerRevi
 const BATCH_TYPES = /^(Job|CronJob|PodFailurePolicy|SuccessPolicy|UncountedTerminatedPods)/;
 const RBAC_TYPES = /^(Role|ClusterRole|RoleBinding|ClusterRoleBinding|PolicyRule|RoleRef|AggregationRule)/;
 const NETWORKING_TYPES = /^(Ingress|HTTPIngress|NetworkPolicy|IPBlock|ServiceBackendPort)/;
+/** Groups whose types client-node names without a group prefix (V1PriorityClass…). */
+const GROUP_TYPES: Array<[RegExp, string]> = [
+  [/^PriorityClass(List)?$/, "io.k8s.api.scheduling.v1"],
+  [/^(PodDisruptionBudget|Eviction)/, "io.k8s.api.policy.v1"],
+  [/^APIService/, "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1"],
+  [/^(EndpointSlice|Endpoint|EndpointConditions|EndpointHints|ForZone)(List)?$/, "io.k8s.api.discovery.v1"],
+  [/^(TokenRequest|SelfSubjectReview|UserInfo|BoundObjectReference)/, "io.k8s.api.authentication.v1"],
+];
 
 /**
  * "V1PodSpec" → "io.k8s.api.core.v1.PodSpec", "V1ObjectMeta" →
@@ -243,6 +251,11 @@ export function schemaName(model: string): string {
   if (core) return `io.k8s.api.core.v1.${core[1]}`;
   const rbacSubject = /^RbacV1(\w+)$/.exec(model);
   if (rbacSubject) return `io.k8s.api.rbac.v1.${rbacSubject[1]}`;
+  const prefixed = /^(Discovery|Apiregistration|Authentication)V1(\w+)$/.exec(model);
+  if (prefixed) {
+    const pkg = { Discovery: "io.k8s.api.discovery.v1", Apiregistration: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1", Authentication: "io.k8s.api.authentication.v1" }[prefixed[1]];
+    return `${pkg}.${prefixed[2]}`;
+  }
   const m = /^(V\d+(?:alpha\d+|beta\d+)?)([A-Z]\w*)$/.exec(model);
   if (!m) return `io.k8s.api.core.v1.${model}`;
   const version = m[1].toLowerCase();
@@ -255,6 +268,10 @@ export function schemaName(model: string): string {
   if (version === "v1" && RBAC_TYPES.test(type)) return `io.k8s.api.rbac.v1.${type}`;
   if (version === "v1" && NETWORKING_TYPES.test(type)) return `io.k8s.api.networking.v1.${type}`;
   if (version === "v2") return `io.k8s.api.autoscaling.v2.${type}`;
+  if (version === "v1") {
+    const g = GROUP_TYPES.find(([re]) => re.test(type));
+    if (g) return `${g[1]}.${type}`;
+  }
   return `io.k8s.api.core.${version}.${type}`;
 }
 

@@ -18,6 +18,12 @@ import { validateDaemonSet, validateStatefulSet } from "./validation/sets.js";
 import { validateSecret } from "./validation/secret.js";
 import { validateIngress, validateIngressClass, validateNetworkPolicy } from "./validation/networking.js";
 import { nameIsPathSegment, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from "./validation/rbac.js";
+import { validateServiceAccount } from "./validation/service-account.js";
+import { validateReplicationController } from "./validation/replication-controller.js";
+import { validatePriorityClass } from "./validation/scheduling.js";
+import { validatePodDisruptionBudget } from "./validation/disruption.js";
+import { validateAPIService } from "./validation/apiregistration.js";
+import { validateEndpointSlice } from "./validation/discovery.js";
 import {
   validateConfigMap,
   validateEndpoints,
@@ -66,6 +72,8 @@ const NAME_RULES: Record<string, NameValidator> = {
   ClusterRole: nameIsPathSegment,
   RoleBinding: nameIsPathSegment,
   ClusterRoleBinding: nameIsPathSegment,
+  // `version.group` ("v1.apps"); the kind rule checks it matches the spec.
+  APIService: nameIsPathSegment,
 };
 
 type KindValidator = (obj: KubeObject, ctx: { old?: KubeObject }) => FieldError[];
@@ -96,6 +104,12 @@ const KIND_RULES: Record<string, KindValidator> = {
   Ingress: validateIngress,
   IngressClass: validateIngressClass,
   NetworkPolicy: validateNetworkPolicy,
+  ServiceAccount: validateServiceAccount,
+  ReplicationController: validateReplicationController,
+  PriorityClass: validatePriorityClass,
+  PodDisruptionBudget: validatePodDisruptionBudget,
+  APIService: validateAPIService,
+  EndpointSlice: validateEndpointSlice,
 };
 
 function validatePod(obj: KubeObject): FieldError[] {

@@ -6,6 +6,9 @@ import { createHash, timingSafeEqual } from "node:crypto";
 export interface UserInfo {
   user: string;
   groups: string[];
+  /** Set for service accounts: the account's uid and Kubernetes' extra keys (credential id, pod). */
+  uid?: string;
+  extra?: Record<string, string[]>;
 }
 
 export interface Authenticator {

@@ -56,6 +56,8 @@ function subresourceEntries(r: ResourceInfo): object[] {
       return { name: `${r.plural}/scale`, singularName: "", namespaced: r.namespaced, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] };
     }
     if (sub === "log") return { name: `${r.plural}/log`, singularName: "", namespaced: r.namespaced, kind: r.kind, verbs: ["get"] };
+    if (sub === "eviction") return { name: `${r.plural}/eviction`, singularName: "", namespaced: r.namespaced, group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] };
+    if (sub === "token") return { name: `${r.plural}/token`, singularName: "", namespaced: r.namespaced, group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] };
     if (sub === "binding") return { name: `${r.plural}/binding`, singularName: "", namespaced: r.namespaced, kind: "Binding", verbs: ["create"] };
     return { name: `${r.plural}/${sub}`, singularName: "", namespaced: r.namespaced, kind: r.kind, verbs: ["get", "patch", "update"] };
   });

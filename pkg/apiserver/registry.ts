@@ -19,6 +19,7 @@ import { allocatePodCidr } from "./node-ipam.js";
 import { allocateServiceAddressesFrom, serviceClaimValues, usedFromClaims } from "./service-alloc.js";
 import { RangeAllocator } from "./range-allocation.js";
 import { tooDeepMessage, valueTooDeep } from "../util/json-depth.js";
+import { ensureBuiltinObjects } from "./builtin-objects.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
@@ -136,6 +137,10 @@ export class Registry {
         await this.create(ns, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } }, newContext());
       }
     }
+    await ensureBuiltinObjects({
+      exists: async (info, name) => (await this.store.get(ref(info, undefined, name))) !== undefined,
+      create: async (info, obj) => void (await this.store.create(ref(info, undefined, obj.metadata.name!), this.prepareBuiltin(info, obj))),
+    });
     // Resume sweeping namespaces that were terminating when the process stopped.
     for (const item of (await this.store.list(resourceKey(ns))).items) {
       if (item.metadata.deletionTimestamp) this.scheduleNamespaceSweep(item.metadata.name!);
@@ -522,6 +527,16 @@ export class Registry {
   private validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
     const errs = validateObject(obj, old ? { isUpdate: true, old } : undefined);
     if (errs.length > 0) throw errors.invalid(info.kind, typeof obj.metadata.name === "string" ? obj.metadata.name : "", errs, info.group);
+  }
+
+  /** A built-in object as create() would store it, without admission (nothing may refuse these). */
+  private prepareBuiltin(info: ResourceInfo, obj: KubeObject): KubeObject {
+    const out = applyDefaults(structuredClone(obj));
+    const status = out.status;
+    this.prepareForCreate(info, out);
+    if (status !== undefined) out.status = status;
+    this.validate(info, out);
+    return out;
   }
 
   /** What the server sets on a new object, whatever the client sent. */

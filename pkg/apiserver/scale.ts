@@ -45,7 +45,9 @@ export function toScale(obj: KubeObject, info?: ResourceInfo): KubeObject {
   const s = obj as unknown as Scalable;
   let selector = "";
   try {
-    selector = LabelSelector.fromObject(s.spec?.selector).toString();
+    // A ReplicationController's selector is a plain label map.
+    const sel = obj.kind === "ReplicationController" ? { matchLabels: s.spec?.selector as Record<string, string> | undefined } : s.spec?.selector;
+    selector = LabelSelector.fromObject(sel).toString();
   } catch {
     // An invalid selector cannot be stored; an empty string is the safe display.
   }

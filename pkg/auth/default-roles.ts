@@ -15,7 +15,9 @@ const ALL = [...READ, ...WRITE];
 
 /** What a namespace viewer may see: everything in it but secrets and RBAC objects. */
 const VIEWABLE: Array<[string, string[]]> = [
-  ["", ["pods", "pods/log", "pods/status", "services", "services/status", "endpoints", "configmaps", "events", "limitranges", "resourcequotas", "resourcequotas/status", "namespaces", "namespaces/status"]],
+  ["", ["pods", "pods/log", "pods/status", "services", "services/status", "endpoints", "configmaps", "events", "limitranges", "resourcequotas", "resourcequotas/status", "namespaces", "namespaces/status", "serviceaccounts", "replicationcontrollers", "replicationcontrollers/scale", "replicationcontrollers/status"]],
+  ["policy", ["poddisruptionbudgets", "poddisruptionbudgets/status"]],
+  ["discovery.k8s.io", ["endpointslices"]],
   ["apps", ["deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "daemonsets", "daemonsets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"]],
   ["batch", ["jobs", "jobs/status", "cronjobs", "cronjobs/status"]],
   ["autoscaling", ["horizontalpodautoscalers", "horizontalpodautoscalers/status"]],
@@ -26,7 +28,8 @@ const VIEWABLE: Array<[string, string[]]> = [
 
 /** What an editor may change: workloads, services, configuration and secrets; not RBAC, not quotas. */
 const EDITABLE: Array<[string, string[]]> = [
-  ["", ["pods", "services", "endpoints", "configmaps", "secrets"]],
+  ["", ["pods", "services", "endpoints", "configmaps", "secrets", "serviceaccounts", "replicationcontrollers", "replicationcontrollers/scale"]],
+  ["policy", ["poddisruptionbudgets"]],
   ["apps", ["deployments", "deployments/scale", "replicasets", "replicasets/scale", "daemonsets", "statefulsets", "statefulsets/scale"]],
   ["batch", ["jobs", "cronjobs"]],
   ["autoscaling", ["horizontalpodautoscalers"]],
@@ -36,7 +39,12 @@ const EDITABLE: Array<[string, string[]]> = [
 const rule = (apiGroups: string[], resources: string[], verbs: string[]): PolicyRule => ({ apiGroups, resources, verbs });
 
 const viewRules: PolicyRule[] = VIEWABLE.map(([g, r]) => rule([g], r, READ));
-const editRules: PolicyRule[] = [...viewRules, ...EDITABLE.map(([g, r]) => rule([g], r, ALL))];
+const editRules: PolicyRule[] = [
+  ...viewRules,
+  ...EDITABLE.map(([g, r]) => rule([g], r, ALL)),
+  // As Kubernetes' edit role: evict pods (drain) and ask for service account tokens.
+  rule([""], ["pods/eviction", "serviceaccounts/token"], ["create"]),
+];
 const adminRules: PolicyRule[] = [
   ...editRules,
   rule(["rbac.authorization.k8s.io"], ["roles", "rolebindings"], ALL),
@@ -54,7 +62,10 @@ export const DEFAULT_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
   "system:discovery": [
     { nonResourceURLs: ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/readyz", "/openapi", "/openapi/*", "/version", "/version/"], verbs: ["get"] },
   ],
-  "system:basic-user": [rule(["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], ["create"])],
+  "system:basic-user": [
+    rule(["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], ["create"]),
+    rule(["authentication.k8s.io"], ["selfsubjectreviews"], ["create"]),
+  ],
   // For reference and for users who bind it themselves; the Node authorizer is what nodes actually go through.
   "system:node": [
     rule([""], ["pods", "services", "endpoints", "nodes"], READ),

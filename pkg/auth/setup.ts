@@ -15,6 +15,10 @@ import { InformerNodePodGraph, NodeAuthorizer } from "./node-authorizer.js";
 import { InformerRbacSource, RbacAuthorizer } from "./rbac.js";
 import { TokenFileAuthenticator } from "./token-file.js";
 import { unionAuthorizer } from "./union.js";
+import { InformerBoundObjects } from "./bound-objects.js";
+import { ensureSigningKey, ServiceAccountTokenAuthenticator, ServiceAccountTokenSigner, unionAuthenticator } from "./service-account-token.js";
+import { tokenRequestRoutes } from "./token-request.js";
+import { selfSubjectReviewRoutes } from "./self-subject-review.js";
 
 export { NodeRestriction } from "./node-restriction.js";
 
@@ -41,6 +45,11 @@ export interface AuthStack {
   close(): Promise<void>;
 }
 
+/** The key service account tokens are signed with (kept across restarts). */
+export function serviceAccountKeyPath(stateDir: string): string {
+  return join(stateDir, "pki", "sa.key");
+}
+
 export function auditLogPath(stateDir: string): string {
   return join(stateDir, "audit.log");
 }
@@ -51,7 +60,10 @@ export async function startAuthStack(opts: AuthStackOptions): Promise<AuthStack>
   await bootstrapDefaultRoles(client);
   const source = new InformerRbacSource(client);
   const graph = new InformerNodePodGraph(client);
-  await Promise.all([source.start(), graph.start()]);
+  const boundObjects = new InformerBoundObjects(client);
+  await Promise.all([source.start(), graph.start(), boundObjects.start()]);
+  const signer = new ServiceAccountTokenSigner(ensureSigningKey(serviceAccountKeyPath(opts.stateDir)));
+  const authenticator = unionAuthenticator(new TokenFileAuthenticator(opts.tokensPath), new ServiceAccountTokenAuthenticator(signer, boundObjects));
   const rbac = new RbacAuthorizer(source);
   const authorizer = opts.authorizer ?? unionAuthorizer(new NodeAuthorizer(graph), rbac);
   const auditLog = new AuditLog(auditLogPath(opts.stateDir));
@@ -63,15 +75,16 @@ export async function startAuthStack(opts: AuthStackOptions): Promise<AuthStack>
       }
     : auditLog.sink;
   return {
-    authenticator: new TokenFileAuthenticator(opts.tokensPath),
+    authenticator,
     authorizer,
     rbac,
     auditLog,
     audit,
-    plugins: [accessReviewRoutes(authorizer, rbac)],
+    plugins: [accessReviewRoutes(authorizer, rbac), tokenRequestRoutes(opts.registry, signer), selfSubjectReviewRoutes(authenticator)],
     async close() {
       source.stop();
       graph.stop();
+      boundObjects.stop();
       await auditLog.flush();
     },
   };

@@ -20,6 +20,7 @@ import { ReplicaSetController, type ReplicaSetLike } from "./replicaset.js";
 import { registerBatchControllers, type BatchControllers } from "./batch.js";
 import { registerSetControllers, type SetControllers } from "./sets.js";
 import { registerQuotaAndHpaControllers, type HpaTuning, type QuotaHpaControllers } from "./quota-hpa.js";
+import { registerCoreApiControllers, type CoreApiControllers } from "./core-api.js";
 import { onlyClaimChanged } from "./claim-only.js";
 import { monitorCustomResources } from "./custom-resources.js";
 import type { MetricsReader } from "../metrics/types.js";
@@ -60,6 +61,7 @@ export interface RunningControllers {
   readonly batch: BatchControllers;
   readonly sets: SetControllers;
   readonly quotaHpa: QuotaHpaControllers;
+  readonly coreApi: CoreApiControllers;
 }
 
 function handler<T extends KubeObject>(fn: (obj: T, event: "add" | "update" | "delete", old?: T) => void): EventHandler<T> {
@@ -94,6 +96,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   const sets = registerSetControllers({ client, informers, clock, events: sink });
   const batch = registerBatchControllers({ client, informers, clock, cronJobClock: opts.cronJobClock, events: sink, jobBackoffBaseMs: opts.jobBackoffBaseMs });
   const quotaHpa = registerQuotaAndHpaControllers({ client, informers, clock, events: sink, metrics: opts.metrics, hpa: opts.hpa });
+  const coreApi = registerCoreApiControllers({ client, informers, clock, events: sink });
 
   const rsController = new ReplicaSetController({ client, replicaSets: replicaSets.lister, pods: pods.lister, clock, events: sink("replicaset-controller") });
   const deployController = new DeploymentController({
@@ -118,6 +121,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
       { info: R.deployments, lister: deployments.lister },
       ...batch.monitored,
       ...sets.monitored,
+      ...coreApi.monitored,
     ],
     events: sink("garbage-collector"),
   });
@@ -167,7 +171,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   deployments.addEventHandler(handler<DeploymentLike>((d) => deployQueue.add(keyOf(d))));
   deployments.addEventHandler(gcHandler<DeploymentLike>(R.deployments));
   for (const m of batch.monitored) informers.for(m.info).addEventHandler(gcHandler(m.info));
-  for (const m of sets.monitored) informers.for(m.info).addEventHandler(gcHandler(m.info));
+  for (const m of [...sets.monitored, ...coreApi.monitored]) informers.for(m.info).addEventHandler(gcHandler(m.info));
   decisionRecords.informer.addEventHandler(gcHandler(R.configmaps));
   services.addEventHandler(gcHandler(R.services));
   monitorCustomResources(informers, gc, (info) => gcHandler(info));
@@ -193,6 +197,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     ...batch.loops.map((l) => runner(l.reconciler, l.queue)),
     ...sets.loops.map((l) => runner(l.reconciler, l.queue)),
     ...quotaHpa.loops.map((l) => runner(l.reconciler, l.queue)),
+    ...coreApi.loops.map((l) => runner(l.reconciler, l.queue)),
   ];
 
   await Promise.all([informers.startAll(), decisionRecords.informer.start()]);
@@ -207,6 +212,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     batch,
     sets,
     quotaHpa,
+    coreApi,
     stop() {
       stopping ??= (async () => {
         await Promise.all(runners.map((r) => r.stop()));

@@ -86,7 +86,7 @@ interface IntOrPercent {
 }
 
 /** ValidatePositiveIntOrPercent plus IsNotMoreThan100Percent. */
-function intOrPercent(v: unknown, path: string, errs: FieldError[]): IntOrPercent | undefined {
+export function intOrPercent(v: unknown, path: string, errs: FieldError[]): IntOrPercent | undefined {
   if (!present(v)) return undefined;
   if (typeof v === "number") {
     if (!Number.isInteger(v)) errs.push(invalid(path, v, "must be an integer or a percentage"));

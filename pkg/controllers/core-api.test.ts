@@ -1,0 +1,97 @@
+// Integration: the ReplicationController and ServiceAccount controllers inside the
+// whole controller manager, on an in-process cluster with a fake kubelet.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { R } from "../api/kinds.js";
+import type { KubeObject } from "../api/types.js";
+import { InProcessClient } from "../client/in-process.js";
+import { InformerFactory } from "../client/informer.js";
+import type { Client } from "../client/client.js";
+import type { Registry } from "../apiserver/registry.js";
+import { startControllers, type RunningControllers } from "./manager.js";
+import { createNode, fakeKubelet, newCluster, waitFor, type FakeKubelet } from "./testing.js";
+import { controllerRef, isNotFound, type PodLike } from "./util.js";
+
+let registry: Registry;
+let client: Client;
+let ctrl: RunningControllers;
+let informers: InformerFactory;
+let kubelet: FakeKubelet;
+
+beforeAll(async () => {
+  ({ registry } = await newCluster());
+  client = new InProcessClient(registry);
+  await createNode(client, "n1");
+  kubelet = fakeKubelet(client, ["n1"]);
+  informers = new InformerFactory(client);
+  ctrl = await startControllers({ client, informers, workers: 2, onError: () => undefined });
+});
+
+afterAll(async () => {
+  kubelet.stop();
+  await ctrl.stop();
+  informers.stopAll();
+});
+
+const rc = (name: string, replicas: number): KubeObject => ({
+  apiVersion: "v1",
+  kind: "ReplicationController",
+  metadata: { name },
+  spec: { replicas, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "skiff/busybox" }] } } },
+});
+
+async function podsOf(name: string): Promise<PodLike[]> {
+  const pods = (await client.list<PodLike>(R.pods, "default", { labelSelector: `app=${name}` })).items;
+  return pods.filter((p) => !p.metadata.deletionTimestamp);
+}
+
+describe("ReplicationController controller", () => {
+  it("creates pods owned by the RC, reports status, follows the scale subresource and goes with its RC", async () => {
+    const created = await client.create(R.replicationcontrollers, "default", rc("legacy", 3));
+    // Defaulting copied the template's labels into the selector and the RC's own labels.
+    expect(created.spec).toMatchObject({ selector: { app: "legacy" }, replicas: 3 });
+    expect(created.metadata.labels).toEqual({ app: "legacy" });
+
+    const pods = await waitFor(async () => {
+      const p = await podsOf("legacy");
+      return p.length === 3 ? p : undefined;
+    }, 20_000, "3 pods");
+    for (const p of pods) {
+      expect(controllerRef(p)).toMatchObject({ apiVersion: "v1", kind: "ReplicationController", name: "legacy", uid: created.metadata.uid });
+      expect(p.metadata.name).toMatch(/^legacy-[a-z0-9]{5}$/);
+    }
+    await waitFor(async () => {
+      const s = (await client.get(R.replicationcontrollers, "default", "legacy")).status as { replicas?: number; readyReplicas?: number } | undefined;
+      return s?.replicas === 3 && s.readyReplicas === 3;
+    }, 20_000, "status 3/3 ready");
+
+    await client.patch(R.replicationcontrollers, "default", "legacy", "merge", { spec: { replicas: 1 } }, { subresource: "scale" });
+    await waitFor(async () => (await podsOf("legacy")).length === 1, 20_000, "scaled to 1");
+
+    await client.delete(R.replicationcontrollers, "default", "legacy", { propagationPolicy: "Background" });
+    await waitFor(async () => (await podsOf("legacy")).length === 0, 20_000, "pods collected with their RC");
+  });
+
+  it("leaves pods of ReplicaSets alone and adopts a matching orphan", async () => {
+    await client.create(R.pods, "default", { apiVersion: "v1", kind: "Pod", metadata: { name: "stray", labels: { app: "adopter" } }, spec: { containers: [{ name: "c", image: "skiff/busybox" }] } });
+    const owner = await client.create(R.replicationcontrollers, "default", rc("adopter", 2));
+    const pods = await waitFor(async () => {
+      const p = await podsOf("adopter");
+      return p.length === 2 && p.every((x) => controllerRef(x)?.uid === owner.metadata.uid) ? p : undefined;
+    }, 20_000, "orphan adopted plus one new pod");
+    expect(pods.map((p) => p.metadata.name)).toContain("stray");
+  });
+});
+
+describe("ServiceAccount controller", () => {
+  it("gives every namespace a default ServiceAccount and recreates it when deleted", async () => {
+    await waitFor(async () => (await client.get(R.serviceaccounts, "default", "default").catch(() => undefined)) !== undefined, 10_000, "default SA in default");
+    await client.create(R.namespaces, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: "team-sa" } });
+    const first = await waitFor(() => client.get(R.serviceaccounts, "team-sa", "default").catch(() => undefined), 10_000, "default SA in team-sa");
+    await client.delete(R.serviceaccounts, "team-sa", "default");
+    const again = await waitFor(async () => {
+      const sa = await client.get(R.serviceaccounts, "team-sa", "default").catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      return sa && sa.metadata.uid !== first.metadata.uid ? sa : undefined;
+    }, 10_000, "default SA recreated");
+    expect(again.metadata.name).toBe("default");
+  });
+});
