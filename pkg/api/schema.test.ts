@@ -294,6 +294,7 @@ const VALID: Record<string, Record<string, unknown>> = {
     kind: "ValidatingAdmissionPolicyBinding",
     metadata: { name: "b" },
     spec: { policyName: "p", validationActions: ["Deny"], matchResources: { namespaceSelector: { matchLabels: { environment: "test" } } } },
+  },
   ServiceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("build-bot"), secrets: [{ name: "s" }], imagePullSecrets: [{ name: "pull" }], automountServiceAccountToken: false },
   ReplicationController: {
     apiVersion: "v1",
