@@ -15,7 +15,7 @@ import { startCluster, type Cluster } from "../pkg/cluster/cluster.js";
 import { HttpClient } from "../pkg/client/http-client.js";
 import { loadKubeconfig } from "../pkg/client/kubeconfig.js";
 import { RestClient } from "../pkg/client/rest.js";
-import { waitFor } from "../pkg/controllers/testing.js";
+import { waitFor } from "./helpers/controllers.js";
 import type { ClusterScopedRuntime } from "../pkg/runtime/cluster-scoped.js";
 import type { FakeRuntime } from "../pkg/runtime/fake.js";
 import { FakeClock } from "../pkg/util/clock.js";

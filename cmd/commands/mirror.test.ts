@@ -7,7 +7,7 @@ import { R } from "../../pkg/api/kinds.js";
 import { InProcessClient } from "../../pkg/client/in-process.js";
 import { startControlPlane, type ControlPlane } from "../../pkg/cluster/control-plane.js";
 import { KIND_DOCS } from "../../pkg/mirror/kind-cluster.js";
-import { seedNamespace } from "../../pkg/mirror/testing.js";
+import { seedNamespace } from "../../test/helpers/mirror-fixtures.js";
 import { main } from "../skiff.js";
 import { namespacesFromArgv } from "./mirror.js";
 

@@ -6,10 +6,10 @@ import { Registry } from "../apiserver/registry.js";
 import { InProcessClient } from "../client/in-process.js";
 import { openStore } from "../store/index.js";
 import { FakeClock } from "../util/clock.js";
-import { CronSchedule } from "../util/cron.js";
+import { CronSchedule } from "../api/cron.js";
 import { CronJobController, mostRecentScheduleTime, SCHEDULED_TIMESTAMP_ANNOTATION, type CronJobLike } from "./cronjob.js";
 import type { JobLike } from "./job.js";
-import { EventLog, RecordingClient, SnapshotLister } from "./testing.js";
+import { EventLog, RecordingClient, SnapshotLister } from "../../test/helpers/controllers.js";
 import { rfc3339 } from "./util.js";
 
 const NS = "default";

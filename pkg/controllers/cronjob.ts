@@ -13,7 +13,7 @@ import type { Client } from "../client/client.js";
 import type { Lister } from "../client/lister.js";
 import { keyOf, splitKey } from "../client/lister.js";
 import type { Clock } from "../util/clock.js";
-import { CronSchedule, isValidTimeZone, rfc3339InZone } from "../util/cron.js";
+import { CronSchedule, isValidTimeZone, rfc3339InZone } from "../api/cron.js";
 import { BY_CONTROLLER_UID } from "./indexes.js";
 import { jobFinished, type JobLike } from "./job.js";
 import type { Reconciler, ReconcileResult } from "./runner.js";

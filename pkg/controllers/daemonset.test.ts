@@ -6,7 +6,7 @@ import { FakeClock } from "../util/clock.js";
 import { DaemonSetController, type DaemonSetLike } from "./daemonset.js";
 import { CONTROLLER_REVISION_HASH, DAEMON_TOLERATIONS, placement, targetNode } from "./daemonset-nodes.js";
 import type { NodeLike } from "./node-lifecycle.js";
-import { EventLog, RecordingClient, SnapshotLister, createNode, markReady, newCluster } from "./testing.js";
+import { EventLog, RecordingClient, SnapshotLister, createNode, markReady, newCluster } from "../../test/helpers/controllers.js";
 import type { PodLike } from "./util.js";
 
 function dsObject(extra: Record<string, unknown> = {}, podSpec: Record<string, unknown> = {}): KubeObject {

@@ -5,7 +5,7 @@ import { DeploymentController } from "./deployment.js";
 import { getCondition } from "./deployment-status.js";
 import { CHANGE_CAUSE, DESIRED_REPLICAS, MAX_REPLICAS, POD_TEMPLATE_HASH, REVISION, REVISION_HISTORY, rollbackTo, templateHash, type DeploymentLike } from "./history.js";
 import type { ReplicaSetLike } from "./replicaset.js";
-import { EventLog, RecordingClient, Sim, SnapshotLister, deploymentObject, newCluster } from "./testing.js";
+import { EventLog, RecordingClient, Sim, SnapshotLister, deploymentObject, newCluster } from "../../test/helpers/controllers.js";
 import type { PodLike } from "./util.js";
 
 /** kubectl's DeploymentStatusViewer.Status (pkg/polymorphichelpers/rollout_status.go). */

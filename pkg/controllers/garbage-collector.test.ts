@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import { GarbageCollector, gcKey } from "./garbage-collector.js";
-import { RecordingClient, SnapshotLister, newCluster } from "./testing.js";
+import { RecordingClient, SnapshotLister, newCluster } from "../../test/helpers/controllers.js";
 import { newControllerRef, isNotFound } from "./util.js";
 
 async function setup() {

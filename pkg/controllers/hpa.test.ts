@@ -4,7 +4,7 @@ import type { MetricsReader, PodSample } from "../metrics/types.js";
 import { FakeClock } from "../util/clock.js";
 import { HorizontalPodAutoscalerController, type HorizontalPodAutoscalerLike } from "./hpa.js";
 import type { HpaPod } from "./hpa-replicas.js";
-import { EventLog, newCluster, RecordingClient, SnapshotLister } from "./testing.js";
+import { EventLog, newCluster, RecordingClient, SnapshotLister } from "../../test/helpers/controllers.js";
 import { rfc3339 } from "./util.js";
 
 /** Metrics a test sets by hand: every listed pod uses `cpuMilli`. */

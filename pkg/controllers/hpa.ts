@@ -19,7 +19,7 @@ import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import type { InformerFactory } from "../client/informer.js";
 import { keyOf, splitKey, type Lister } from "../client/lister.js";
-import type { MetricsReader, PodSample } from "../metrics/types.js";
+import type { MetricsReader, PodSample } from "../metrics/index.js";
 import type { Clock } from "../util/clock.js";
 import { ScaleHistory, type Behavior, type ConditionNote } from "./hpa-behavior.js";
 import {

@@ -7,7 +7,7 @@ import { InProcessClient } from "../client/in-process.js";
 import { openStore } from "../store/index.js";
 import { FakeClock } from "../util/clock.js";
 import { JobController, type JobLike } from "./job.js";
-import { EventLog, RecordingClient, SnapshotLister } from "./testing.js";
+import { EventLog, RecordingClient, SnapshotLister } from "../../test/helpers/controllers.js";
 import { rfc3339, type PodLike } from "./util.js";
 
 const NS = "default";

@@ -10,7 +10,7 @@ import { REVISION, rollbackTo, type DeploymentLike } from "./history.js";
 import { startControllers, type RunningControllers } from "./manager.js";
 import type { NodeLike } from "./node-lifecycle.js";
 import type { ReplicaSetLike } from "./replicaset.js";
-import { createNode, deploymentObject, fakeKubelet, newCluster, waitFor, type FakeKubelet } from "./testing.js";
+import { createNode, deploymentObject, fakeKubelet, newCluster, waitFor, type FakeKubelet } from "../../test/helpers/controllers.js";
 import { controllerRef, isNotFound, isPodReady, type PodLike } from "./util.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -23,7 +23,7 @@ import { registerQuotaAndHpaControllers, type HpaTuning, type QuotaHpaController
 import { registerCoreApiControllers, type CoreApiControllers } from "./core-api.js";
 import { onlyClaimChanged } from "./claim-only.js";
 import { monitorCustomResources } from "./custom-resources.js";
-import type { MetricsReader } from "../metrics/types.js";
+import type { MetricsReader } from "../metrics/index.js";
 import { ControllerRunner, type Reconciler } from "./runner.js";
 import { clockOrReal, type EventSink, type PodLike } from "./util.js";
 

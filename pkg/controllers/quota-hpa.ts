@@ -3,7 +3,7 @@
 import type { Client } from "../client/client.js";
 import type { InformerFactory } from "../client/informer.js";
 import { WorkQueue } from "../client/workqueue.js";
-import type { MetricsReader } from "../metrics/types.js";
+import type { MetricsReader } from "../metrics/index.js";
 import type { Clock } from "../util/clock.js";
 import { registerHpaController, type HorizontalPodAutoscalerController, type HpaRegistration } from "./hpa.js";
 import { registerResourceQuotaController, type ResourceQuotaController } from "./resourcequota.js";

@@ -4,7 +4,7 @@ import type { KubeObject } from "../api/types.js";
 import { FakeClock } from "../util/clock.js";
 import { podsToDelete } from "./active-pods.js";
 import { CLAIM_ANNOTATION, ReplicaSetController, type ReplicaSetLike } from "./replicaset.js";
-import { EventLog, RecordingClient, SnapshotLister, markReady, newCluster } from "./testing.js";
+import { EventLog, RecordingClient, SnapshotLister, markReady, newCluster } from "../../test/helpers/controllers.js";
 import type { PodLike } from "./util.js";
 
 function rsObject(name: string, replicas: number, extra: Partial<NonNullable<ReplicaSetLike["spec"]>> = {}): KubeObject {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { R } from "../api/kinds.js";
-import { RecordingClient, SnapshotLister, newCluster } from "./testing.js";
+import { RecordingClient, SnapshotLister, newCluster } from "../../test/helpers/controllers.js";
 import { ResourceQuotaController, type ResourceQuotaLike } from "./resourcequota.js";
 
 describe("ResourceQuota controller", () => {

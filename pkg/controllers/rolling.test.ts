@@ -4,7 +4,7 @@ import { R } from "../api/kinds.js";
 import { FakeClock } from "../util/clock.js";
 import type { DeploymentLike } from "./history.js";
 import { maxSurge, maxUnavailable, newRsReplicas, resolveFenceposts, scaleDownOld } from "./rolling.js";
-import { Sim, deploymentObject, newCluster } from "./testing.js";
+import { Sim, deploymentObject, newCluster } from "../../test/helpers/controllers.js";
 import { isPodReady, type PodLike } from "./util.js";
 
 describe("rollout arithmetic", () => {

@@ -4,7 +4,7 @@ import type { KubeObject } from "../api/types.js";
 import { FakeClock } from "../util/clock.js";
 import { StatefulSetController, updateRevisionOf, type StatefulSetLike } from "./statefulset.js";
 import { CONTROLLER_REVISION_HASH, POD_INDEX_LABEL, POD_NAME_LABEL, VOLUME_IDENTITY, statefulPod, templateFromPod } from "./statefulset-pods.js";
-import { EventLog, RecordingClient, SnapshotLister, markReady, newCluster } from "./testing.js";
+import { EventLog, RecordingClient, SnapshotLister, markReady, newCluster } from "../../test/helpers/controllers.js";
 import type { PodLike } from "./util.js";
 
 function stsObject(replicas: number, extra: Record<string, unknown> = {}): KubeObject {

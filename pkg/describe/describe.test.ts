@@ -3,7 +3,7 @@ import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import type { InProcessClient } from "../client/in-process.js";
 import { describeObject } from "./describe.js";
-import { deployment, ownedReplicaSet, testClient } from "./test-cluster.js";
+import { deployment, ownedReplicaSet, testClient } from "../../test/helpers/describe-fixtures.js";
 
 const event = (name: string, involved: Record<string, unknown>, reason: string, message: string): KubeObject => ({
   apiVersion: "v1",

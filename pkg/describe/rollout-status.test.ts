@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { R } from "../api/kinds.js";
 import type { InProcessClient } from "../client/in-process.js";
 import { deploymentRolloutStatus, RolloutError, waitForRollout, type DeploymentStatusLike } from "./rollout-status.js";
-import { deployment, testClient } from "./test-cluster.js";
+import { deployment, testClient } from "../../test/helpers/describe-fixtures.js";
 
 const d = (generation: number, status: DeploymentStatusLike["status"], replicas = 3): DeploymentStatusLike => ({ metadata: { name: "web", generation }, spec: { replicas }, status });
 

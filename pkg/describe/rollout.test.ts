@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { R } from "../api/kinds.js";
 import type { InProcessClient } from "../client/in-process.js";
 import { formatHistory, formatRevision, historyOf, ownedReplicaSets, revisionOf } from "./rollout.js";
-import { deployment, ownedReplicaSet, testClient } from "./test-cluster.js";
+import { deployment, ownedReplicaSet, testClient } from "../../test/helpers/describe-fixtures.js";
 
 describe("rollout history and undo", () => {
   let client: InProcessClient | undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
-import { newCluster } from "../controllers/testing.js";
+import { newCluster } from "../../test/helpers/controllers.js";
 import { parseWaitFor, satisfies, waitForObject, WaitForError } from "./wait.js";
 
 const withConds = (...c: Array<[string, string]>): KubeObject => ({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, status: { conditions: c.map(([type, status]) => ({ type, status })) } });

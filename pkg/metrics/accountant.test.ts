@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
-import { newCluster } from "../controllers/testing.js";
+import { newCluster } from "../../test/helpers/controllers.js";
 import { FakeClock } from "../util/clock.js";
 import { UsageAccountant } from "./accountant.js";
 import { MetricsSampler, type StatsSource } from "./sampler.js";

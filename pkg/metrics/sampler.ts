@@ -5,7 +5,7 @@
 // Listeners (the usage accountant) get each round as it completes.
 //
 // Time comes from a Clock, so tests drive rounds with FakeClock.advance().
-import type { NodeStats } from "../agent/logs.js";
+import type { NodeStats } from "../agent/index.js";
 import { realClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { MetricsReader, MetricsSnapshot, NodeSample, PodSample } from "./types.js";
 

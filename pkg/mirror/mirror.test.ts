@@ -17,7 +17,7 @@ import { Mirror, type MirrorEvent, type MirrorWatch } from "./mirror.js";
 import { MIRRORED_BY_LABEL } from "./scope.js";
 import { mirrorStatus, type StatusRow } from "./status.js";
 import { ClientNodeTarget, loadTargetConfig } from "./target.js";
-import { deploymentFixture, seedNamespace } from "./testing.js";
+import { deploymentFixture, seedNamespace } from "../../test/helpers/mirror-fixtures.js";
 
 /** The acceptance bound: a change in skiff shows in the target within 2 s. */
 const CONVERGE_MS = 2_000;

@@ -23,7 +23,7 @@ import { openStore } from "../store/index.js";
 import { Mirror, type MirrorEvent } from "./mirror.js";
 import { MIRRORED_BY_LABEL, SOURCE_UID_ANNOTATION } from "./scope.js";
 import { ClientNodeTarget, loadTargetConfig } from "./target.js";
-import { seedNamespace } from "./testing.js";
+import { seedNamespace } from "../../test/helpers/mirror-fixtures.js";
 
 interface Recorded {
   method: string;

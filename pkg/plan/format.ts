@@ -2,7 +2,7 @@
 // a summary line. Lines that add start with "+", removals with "-", pods that
 // would stay Pending with "!".
 import { naturalCompare } from "../scheduler/decision.js";
-import { formatClasses } from "../why/format.js";
+import { formatClasses } from "../why/index.js";
 import type { Plan } from "./plan.js";
 import type { WorkloadPlan } from "./workloads.js";
 

@@ -10,7 +10,7 @@ import { byKind, displayRef } from "../api/kinds.js";
 import { ApiError, isApiError } from "../api/errors.js";
 import { applyDefaults } from "../api/defaults.js";
 import type { KubeObject } from "../api/types.js";
-import { applyDocuments, BatchRejected, validateDocuments } from "../apply/apply.js";
+import { applyDocuments, BatchRejected, validateDocuments } from "../apply/index.js";
 import { HttpClient } from "../client/http-client.js";
 import { resourcePath, type RestClient } from "../client/rest.js";
 import type { ManifestDocument } from "../manifest/decode.js";

@@ -18,10 +18,10 @@ import { R } from "../api/kinds.js";
 import { LabelSelector } from "../api/selector.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
-import { podsToDelete } from "../controllers/active-pods.js";
-import { equalIgnoreHash, type PodTemplate } from "../controllers/history.js";
-import { maxSurge, maxUnavailable, newRsReplicas, scaleDownOld, type RollingParams, type RsCounts } from "../controllers/rolling.js";
-import { controllerRef, isPodActive, isPodReady, type PodLike } from "../controllers/util.js";
+import { podsToDelete } from "../controllers/index.js";
+import { equalIgnoreHash, type PodTemplate } from "../controllers/index.js";
+import { maxSurge, maxUnavailable, newRsReplicas, scaleDownOld, type RollingParams, type RsCounts } from "../controllers/index.js";
+import { controllerRef, isPodActive, isPodReady, type PodLike } from "../controllers/index.js";
 import type { Pod } from "../scheduler/framework.js";
 import { podFromTemplate, type PlanCluster, type Placement, type PodTemplateLike } from "./simulate.js";
 

@@ -1,7 +1,7 @@
 // The text `skiff why pod NAME` prints: placement with its score table, the
 // rejected node classes with plugin and numbers, and the pod's history.
-import { since } from "../describe/format.js";
-import { TabWriter } from "../describe/tab-writer.js";
+import { since } from "../describe/index.js";
+import { TabWriter } from "../describe/index.js";
 import type { Decision, NodeClass } from "../scheduler/decision.js";
 import type { WhyReport } from "./why.js";
 

@@ -17,7 +17,7 @@ import { isApiError } from "../api/errors.js";
 import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
-import { eventTimeMs } from "../describe/events.js";
+import { eventTimeMs } from "../describe/index.js";
 import { buildSnapshot, isTerminal } from "../scheduler/cache.js";
 import { compactDecision, formatBytes, formatMilliCpu, type Decision } from "../scheduler/decision.js";
 import { podInfoOf } from "../scheduler/pod-info.js";

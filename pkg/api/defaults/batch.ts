@@ -3,7 +3,7 @@
 // nothing. The generated selector and the controller-uid/job-name labels need
 // the object's uid, which does not exist yet at defaulting time: the API server
 // adds them at creation (generateJobSelector, called from an admission plugin).
-import { defaultPodSpec } from "../defaults.js";
+import { defaultPodSpec } from "./pod-spec.js";
 import type { KubeObject } from "../types.js";
 
 type Rec = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // DaemonSet and StatefulSet defaults (pkg/apis/apps/v1/defaults.go,
 // SetDefaults_DaemonSet and SetDefaults_StatefulSet as of Kubernetes 1.32).
 import type { KubeObject } from "../types.js";
-import { defaultPodSpec } from "../defaults.js";
+import { defaultPodSpec } from "./pod-spec.js";
 import { ensureRec, isRec, setIfNil, setIfZero, type Rec } from "./fields.js";
 
 function defaultTemplateSpec(spec: Rec): void {

@@ -3,7 +3,7 @@
 // selector, and a CronJob's schedule, time zone and history limits.
 import { FieldError } from "../errors.js";
 import type { KubeObject } from "../types.js";
-import { CronSchedule, CronParseError, isValidTimeZone } from "../../util/cron.js";
+import { CronSchedule, CronParseError, isValidTimeZone } from "../cron.js";
 import { JOB_LABELS } from "../defaults/batch.js";
 import {
   child,

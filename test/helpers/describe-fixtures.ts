@@ -1,9 +1,9 @@
 // An in-process API (memory store + Registry) for the describe/rollout tests.
-import { R } from "../api/kinds.js";
-import type { KubeObject } from "../api/types.js";
-import { Registry } from "../apiserver/registry.js";
-import { InProcessClient } from "../client/in-process.js";
-import { openStore } from "../store/index.js";
+import { R } from "../../pkg/api/kinds.js";
+import type { KubeObject } from "../../pkg/api/types.js";
+import { Registry } from "../../pkg/apiserver/registry.js";
+import { InProcessClient } from "../../pkg/client/in-process.js";
+import { openStore } from "../../pkg/store/index.js";
 
 export async function testClient(): Promise<InProcessClient> {
   const store = await openStore("memory");

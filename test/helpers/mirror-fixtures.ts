@@ -1,8 +1,8 @@
 // Fixtures for the mirror tests: a namespace of typical lab objects, seeded
 // into a skiff cluster through its Client.
-import { R } from "../api/kinds.js";
-import type { KubeObject } from "../api/types.js";
-import type { Client } from "../client/client.js";
+import { R } from "../../pkg/api/kinds.js";
+import type { KubeObject } from "../../pkg/api/types.js";
+import type { Client } from "../../pkg/client/client.js";
 
 export function deploymentFixture(ns: string, name = "web", image = "nginx:1.27", replicas = 3): KubeObject {
   return {

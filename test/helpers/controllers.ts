@@ -1,22 +1,22 @@
 // Test helpers for controllers (STYLE.md §6): an in-process cluster, a client
 // that records its writes, listers built from a fresh snapshot (so a reconcile
 // can run once without informers), and a tiny fake kubelet.
-import type { ResourceInfo } from "../api/kinds.js";
-import { R } from "../api/kinds.js";
-import type { KubeObject, KubeList, WatchEvent } from "../api/types.js";
-import { Registry } from "../apiserver/registry.js";
-import type { Client, ClientWatch, DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from "../client/client.js";
-import { InProcessClient } from "../client/in-process.js";
-import type { Lister } from "../client/lister.js";
-import { LabelSelector } from "../api/selector.js";
-import { openStore } from "../store/index.js";
-import { BY_CONTROLLER_UID, BY_NODE_NAME, BY_OWNER_UID, ORPHANS_BY_NAMESPACE, controllerUidIndex, nodeNameIndex, orphansIndex, ownerUidIndex } from "./indexes.js";
-import { BY_UID, uidIndex } from "./garbage-collector.js";
-import type { EventSink, PodLike } from "./util.js";
-import { FakeClock } from "../util/clock.js";
-import { ReplicaSetController, type ReplicaSetLike } from "./replicaset.js";
-import { DeploymentController, type DeploymentLike } from "./deployment.js";
-import { rfc3339 } from "./util.js";
+import type { ResourceInfo } from "../../pkg/api/kinds.js";
+import { R } from "../../pkg/api/kinds.js";
+import type { KubeObject, KubeList, WatchEvent } from "../../pkg/api/types.js";
+import { Registry } from "../../pkg/apiserver/registry.js";
+import type { Client, ClientWatch, DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from "../../pkg/client/client.js";
+import { InProcessClient } from "../../pkg/client/in-process.js";
+import type { Lister } from "../../pkg/client/lister.js";
+import { LabelSelector } from "../../pkg/api/selector.js";
+import { openStore } from "../../pkg/store/index.js";
+import { BY_CONTROLLER_UID, BY_NODE_NAME, BY_OWNER_UID, ORPHANS_BY_NAMESPACE, controllerUidIndex, nodeNameIndex, orphansIndex, ownerUidIndex } from "../../pkg/controllers/indexes.js";
+import { BY_UID, uidIndex } from "../../pkg/controllers/garbage-collector.js";
+import type { EventSink, PodLike } from "../../pkg/controllers/util.js";
+import { FakeClock } from "../../pkg/util/clock.js";
+import { ReplicaSetController, type ReplicaSetLike } from "../../pkg/controllers/replicaset.js";
+import { DeploymentController, type DeploymentLike } from "../../pkg/controllers/deployment.js";
+import { rfc3339 } from "../../pkg/controllers/util.js";
 
 export async function newCluster(): Promise<{ registry: Registry; client: InProcessClient }> {
   const store = await openStore("memory");
