@@ -41,6 +41,9 @@ const KNOWN = {
     },
   ],
   "source-never-imports-test-helpers": [],
+  "test-helpers-live-in-test-helpers": [
+    { files: ["^pkg/agent/"], why: "the agent's harness (pkg/agent/testing.ts) moves to test/helpers with the agent's next wave", issue: 19 },
+  ],
 };
 
 /**
@@ -56,12 +59,12 @@ function exempt(rule) {
 }
 
 /** A forbidden rule over source files, minus that rule's known violations. */
-function rule(name, comment, from, to) {
+function rule(name, comment, from, to, { tests = false } = {}) {
   return {
     name,
     comment,
     severity: "error",
-    from: { ...from, pathNot: [...TESTS, ...(from.pathNot ?? []), ...exempt(name)] },
+    from: { ...from, pathNot: [...(tests ? [] : TESTS), ...(from.pathNot ?? []), ...exempt(name)] },
     to,
   };
 }
@@ -133,6 +136,13 @@ module.exports = {
       "Test helpers live in test/helpers; source never imports them (nor a test).",
       { path: "^(pkg|cmd|bench)/" },
       { path: ["^test/", "\\.test\\.ts$"] },
+    ),
+    rule(
+      "test-helpers-live-in-test-helpers",
+      "Shared test code (clusters, fakes, fixtures, eventually) lives in test/helpers, not beside the source.",
+      { path: "^(pkg|cmd|bench|test)/" },
+      { path: "^pkg/.*(/testing|/test-[^/]*|-fixtures|-harness)\\.ts$" },
+      { tests: true },
     ),
   ],
   options: {

@@ -15,7 +15,7 @@ import { startCluster, type Cluster } from "../pkg/cluster/cluster.js";
 import { HttpClient } from "../pkg/client/http-client.js";
 import { loadKubeconfig } from "../pkg/client/kubeconfig.js";
 import { RestClient } from "../pkg/client/rest.js";
-import { waitFor } from "./helpers/controllers.js";
+import { eventually } from "./helpers/eventually.js";
 import type { ClusterScopedRuntime } from "../pkg/runtime/cluster-scoped.js";
 import type { FakeRuntime } from "../pkg/runtime/fake.js";
 import { FakeClock } from "../pkg/util/clock.js";
@@ -108,23 +108,19 @@ describe("quotas, limit ranges, metrics and autoscaling in a running cluster (fa
     await namespace(client, "quota-test");
     await client.create(R.resourcequotas, "quota-test", { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "compute" }, spec: { hard: { pods: "3", "requests.cpu": "2" } } });
     await client.create(R.deployments, "quota-test", deployment("web", 5, { requests: { cpu: "500m" } }));
-    const failed = await waitFor(
-      async () => (await client.list(R.events, "quota-test")).items.find((e) => (e as { reason?: string }).reason === "FailedCreate") as { message?: string; involvedObject?: { kind?: string } } | undefined,
-      20_000,
-      "a FailedCreate event",
-    );
+    const failed = await eventually("a FailedCreate event", async () => (await client.list(R.events, "quota-test")).items.find((e) => (e as { reason?: string }).reason === "FailedCreate") as { message?: string; involvedObject?: { kind?: string } } | undefined, { timeoutMs: 20_000 });
     expect(failed.involvedObject?.kind).toBe("ReplicaSet");
     expect(failed.message).toMatch(
       /^Error creating: pods "web-[a-z0-9]+-[a-z0-9]+" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=3, limited: pods=3$/,
     );
-    await waitFor(async () => (await client.list(R.pods, "quota-test")).items.filter((p) => (p.status as { phase?: string }).phase === "Running").length === 3, 20_000, "3 running pods");
+    await eventually("3 running pods", async () => (await client.list(R.pods, "quota-test")).items.filter((p) => (p.status as { phase?: string }).phase === "Running").length === 3, { timeoutMs: 20_000 });
     // Nothing sneaks past while the ReplicaSet keeps retrying.
     await new Promise((r) => setTimeout(r, 1500));
     expect((await client.list(R.pods, "quota-test")).items).toHaveLength(3);
-    const q = await waitFor(async () => {
+    const q = await eventually("quota status", async () => {
       const got = await client.get(R.resourcequotas, "quota-test", "compute");
       return (got.status as { used?: Record<string, string> } | undefined)?.used?.pods === "3" ? got : undefined;
-    }, 10_000, "quota status");
+    }, { timeoutMs: 10_000 });
     expect(q.status).toEqual({ hard: { pods: "3", "requests.cpu": "2" }, used: { pods: "3", "requests.cpu": "1500m" } });
 
     // A direct create over HTTPS: 403 with Kubernetes' wording.
@@ -140,14 +136,14 @@ describe("quotas, limit ranges, metrics and autoscaling in a running cluster (fa
     await client.create(R.pods, "quota-test", { apiVersion: "v1", kind: "Pod", metadata: { name: "extra" }, spec: { containers: [{ name: "c", image: "x", resources: { requests: { cpu: "100m" } } }] } }).catch(async (x: unknown) => {
       // The scale-down may still be terminating the third pod; try again once it is gone.
       if (!(x instanceof ApiError && x.reason === "Forbidden")) throw x;
-      await waitFor(async () => (await client.list(R.pods, "quota-test")).items.length === 2, 20_000, "scale-down");
+      await eventually("scale-down", async () => (await client.list(R.pods, "quota-test")).items.length === 2, { timeoutMs: 20_000 });
       await client.create(R.pods, "quota-test", { apiVersion: "v1", kind: "Pod", metadata: { name: "extra" }, spec: { containers: [{ name: "c", image: "x", resources: { requests: { cpu: "100m" } } }] } });
     });
     if (haveKubectl) {
-      const out = await waitFor(async () => {
+      const out = await eventually("kubectl get quota", async () => {
         const o = await kubectl("get", "quota", "-n", "quota-test");
         return o.includes("pods: 3/3, requests.cpu: 1100m/2") ? o : undefined;
-      }, 10_000, "kubectl get quota");
+      }, { timeoutMs: 10_000 });
       expect(out).toMatch(/NAME\s+AGE\s+REQUEST\s+LIMIT/);
       expect(out).toMatch(/compute\s+\S+\s+pods: 3\/3, requests.cpu: 1100m\/2\s*$/m);
     }
@@ -174,7 +170,7 @@ describe("quotas, limit ranges, metrics and autoscaling in a running cluster (fa
     await namespace(client, "hpa");
     const fake = fakeOf(cluster);
     await client.create(R.deployments, "hpa", deployment("web", 2, { requests: { cpu: "100m" } }, "burner"));
-    await waitFor(async () => (await client.list(R.pods, "hpa")).items.filter((p) => (p.status as { phase?: string }).phase === "Running").length === 2, 20_000, "2 running pods");
+    await eventually("2 running pods", async () => (await client.list(R.pods, "hpa")).items.filter((p) => (p.status as { phase?: string }).phase === "Running").length === 2, { timeoutMs: 20_000 });
 
     const created = await cli(() => runAutoscale({ kind: "deploy", name: "web", min: 2, max: 8, cpuPercent: 50, globals: { ...globals(), namespace: "hpa" } }));
     expect(created.stdout).toBe("horizontalpodautoscaler.autoscaling/web autoscaled\n");
@@ -186,24 +182,20 @@ describe("quotas, limit ranges, metrics and autoscaling in a running cluster (fa
     fake.addBehaviour({ match: { image: "burner" }, behaviour: { cpuMilli: 200, memoryBytes: 32 * 2 ** 20 } });
     fake.setLoad({ "skiff.pod-namespace": "hpa" }, { cpuMilli: 200, memoryBytes: 32 * 2 ** 20 });
 
-    await waitFor(async () => ((await client.get(R.deployments, "hpa", "web")).spec as { replicas: number }).replicas === 8, 30_000, "scale to 8");
-    const rescale = await waitFor(
-      async () => (await client.list(R.events, "hpa")).items.find((e) => (e as { reason?: string }).reason === "SuccessfulRescale") as { message?: string } | undefined,
-      10_000,
-      "SuccessfulRescale",
-    );
+    await eventually("scale to 8", async () => ((await client.get(R.deployments, "hpa", "web")).spec as { replicas: number }).replicas === 8, { timeoutMs: 30_000 });
+    const rescale = await eventually("SuccessfulRescale", async () => (await client.list(R.events, "hpa")).items.find((e) => (e as { reason?: string }).reason === "SuccessfulRescale") as { message?: string } | undefined, { timeoutMs: 10_000 });
     expect(rescale.message).toBe("New size: 8; reason: cpu resource utilization (percentage of request) above target");
-    await waitFor(async () => (await client.list(R.pods, "hpa")).items.filter((p) => (p.status as { phase?: string }).phase === "Running").length === 8, 30_000, "8 running pods");
+    await eventually("8 running pods", async () => (await client.list(R.pods, "hpa")).items.filter((p) => (p.status as { phase?: string }).phase === "Running").length === 8, { timeoutMs: 30_000 });
 
     // kubectl get hpa shows the target against the measurement.
-    const hpa = await waitFor(async () => {
+    const hpa = await eventually("hpa status", async () => {
       const h = await client.get(R.horizontalpodautoscalers, "hpa", "web");
       return (h.status as { currentReplicas?: number } | undefined)?.currentReplicas === 8 ? h : undefined;
-    }, 20_000, "hpa status");
+    }, { timeoutMs: 20_000 });
     expect((hpa.spec as { metrics: unknown[] }).metrics).toEqual([{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } }]);
 
     // skiff top and real kubectl top read the same metrics API.
-    await waitFor(() => cluster.metrics.sampler.podMetrics("hpa").length === 8, 10_000, "metrics for 8 pods");
+    await eventually("metrics for 8 pods", () => cluster.metrics.sampler.podMetrics("hpa").length === 8, { timeoutMs: 10_000 });
     const top = await cli(() => runTop({ what: "pods", globals: { ...globals(), namespace: "hpa" } }));
     const lines = top.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)$/);
@@ -228,7 +220,7 @@ describe("quotas, limit ranges, metrics and autoscaling in a running cluster (fa
     // Load gone: back to the minimum once the 3 s window has passed.
     fake.addBehaviour({ match: { image: "burner" }, behaviour: { cpuMilli: 0 } });
     fake.setLoad({ "skiff.pod-namespace": "hpa" }, { cpuMilli: 0 });
-    await waitFor(async () => ((await client.get(R.deployments, "hpa", "web")).spec as { replicas: number }).replicas === 2, 40_000, "scale back to 2");
+    await eventually("scale back to 2", async () => ((await client.get(R.deployments, "hpa", "web")).spec as { replicas: number }).replicas === 2, { timeoutMs: 40_000 });
     const events = (await client.list(R.events, "hpa")).items.map((e) => (e as { message?: string }).message);
     expect(events).toContain("New size: 2; reason: All metrics below target");
   }, 120_000);
@@ -257,7 +249,7 @@ describe("usage accounting with known synthetic load (FakeClock-driven sampler)"
     await namespace(client, "idle");
     await client.create(R.deployments, "billing", deployment("small", 1, {}));
     await client.create(R.deployments, "billing", deployment("large", 1, {}));
-    await waitFor(async () => (await client.list(R.pods, "billing")).items.filter((p) => (p.status as { phase?: string }).phase === "Running").length === 2, 20_000, "2 running pods");
+    await eventually("2 running pods", async () => (await client.list(R.pods, "billing")).items.filter((p) => (p.status as { phase?: string }).phase === "Running").length === 2, { timeoutMs: 20_000 });
     const fake = fakeOf(cluster);
     const podName = async (app: string) => (await client.list(R.pods, "billing", { labelSelector: `app=${app}` })).items[0].metadata.name!;
     fake.setLoad({ "skiff.pod-name": await podName("small") }, { cpuMilli: 250, memoryBytes: 64 * 2 ** 20 });

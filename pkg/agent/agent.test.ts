@@ -625,7 +625,7 @@ describe("logs and stats", () => {
         { name: "b", image: "busybox" },
       ],
     });
-    const read = async (opts: Parameters<typeof h.agent.logs>[1]) => {
+    const read = async (opts: Parameters<Harness["agent"]["logs"]>[1]) => {
       for await (const _ of h!.agent.logs(p, opts)) void _;
     };
     await expect(read({})).rejects.toThrow("a container name must be specified for pod two, choose one of: [a b]");

@@ -7,7 +7,7 @@
 // Kubernetes since 1.12.
 import type { V1Affinity, V1NodeSelectorTerm } from "@kubernetes/client-node";
 import type { KubeObject } from "../api/types.js";
-import { matchesAnyTerm } from "../scheduler/plugins/node-selector.js";
+import { matchesAnyTerm } from "../api/node-selector.js";
 import type { PodTemplate } from "./history.js";
 import { tolerates, type NodeLike, type Taint } from "./node-lifecycle.js";
 import { newControllerRef, type PodLike, type Toleration } from "./util.js";

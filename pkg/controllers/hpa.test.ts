@@ -85,7 +85,7 @@ async function setup(behavior?: unknown) {
     await syncPods();
     await hpas.refresh();
     await pods.refresh();
-    return ctrl.reconcile("default/web", new AbortController().signal);
+    return ctrl.reconcile("default/web");
   };
   const replicas = async () => ((await inner.get(R.deployments, "default", "web")).spec as { replicas: number }).replicas;
   const hpa = async () => inner.get<HorizontalPodAutoscalerLike>(R.horizontalpodautoscalers, "default", "web");

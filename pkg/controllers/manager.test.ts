@@ -10,7 +10,8 @@ import { REVISION, rollbackTo, type DeploymentLike } from "./history.js";
 import { startControllers, type RunningControllers } from "./manager.js";
 import type { NodeLike } from "./node-lifecycle.js";
 import type { ReplicaSetLike } from "./replicaset.js";
-import { createNode, deploymentObject, fakeKubelet, newCluster, waitFor, type FakeKubelet } from "../../test/helpers/controllers.js";
+import { createNode, deploymentObject, fakeKubelet, newCluster, type FakeKubelet } from "../../test/helpers/controllers.js";
+import { eventually } from "../../test/helpers/eventually.js";
 import { controllerRef, isNotFound, isPodReady, type PodLike } from "./util.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -76,10 +77,10 @@ describe("controller manager (integration)", () => {
     const { registry, client } = await cluster();
     await start(registry);
     await client.create(R.deployments, "default", deploymentObject("web", 3, "nginx:1"));
-    await waitFor(() => converged(client, "web", 3), 15_000, "3 replicas");
+    await eventually("3 replicas", () => converged(client, "web", 3), { timeoutMs: 15_000 });
     for (const n of [50, 0, 10]) {
       await patchDeployment(client, "web", (d) => (d.spec!.replicas = n));
-      await waitFor(() => converged(client, "web", n), 20_000, `${n} replicas`);
+      await eventually(`${n} replicas`, () => converged(client, "web", n), { timeoutMs: 20_000 });
     }
     expect(await client.list(R.replicasets, "default").then((l) => l.items.length)).toBe(1);
   }, 60_000);
@@ -88,15 +89,15 @@ describe("controller manager (integration)", () => {
     const { registry, client } = await cluster();
     await start(registry);
     await client.create(R.deployments, "default", deploymentObject("web", 4, "nginx:1"));
-    await waitFor(() => converged(client, "web", 4, "nginx:1"), 15_000, "v1");
+    await eventually("v1", () => converged(client, "web", 4, "nginx:1"), { timeoutMs: 15_000 });
     await patchDeployment(client, "web", (d) => ((d.spec!.template!.spec as { containers: Array<{ image: string }> }).containers[0].image = "nginx:2"));
-    await waitFor(() => converged(client, "web", 4, "nginx:2"), 15_000, "v2");
+    await eventually("v2", () => converged(client, "web", 4, "nginx:2"), { timeoutMs: 15_000 });
     const d = await client.get<DeploymentLike>(R.deployments, "default", "web");
     expect(d.metadata.annotations?.[REVISION]).toBe("2");
     const res = await rollbackTo(client, d);
     expect(res.revision).toBe(1);
-    await waitFor(() => converged(client, "web", 4, "nginx:1"), 15_000, "back to v1");
-    await waitFor(async () => (await client.get<DeploymentLike>(R.deployments, "default", "web")).metadata.annotations?.[REVISION] === "3", 5_000, "revision 3");
+    await eventually("back to v1", () => converged(client, "web", 4, "nginx:1"), { timeoutMs: 15_000 });
+    await eventually("revision 3", async () => (await client.get<DeploymentLike>(R.deployments, "default", "web")).metadata.annotations?.[REVISION] === "3", { timeoutMs: 5_000 });
     const revs = (await client.list<ReplicaSetLike>(R.replicasets, "default")).items.map((r) => r.metadata.annotations?.[REVISION]).sort();
     expect(revs).toEqual(["2", "3"]);
   }, 60_000);
@@ -108,29 +109,29 @@ describe("controller manager (integration)", () => {
     const heartbeats = leaseLoop(client, nodes, kubelet);
     cleanups.push(() => heartbeats.stop());
     await client.create(R.deployments, "default", deploymentObject("web", 6, "nginx:1"));
-    await waitFor(() => converged(client, "web", 6), 15_000, "6 replicas");
+    await eventually("6 replicas", () => converged(client, "web", 6), { timeoutMs: 15_000 });
     const onN2 = (await deploymentPods(client, "web")).filter((p) => p.spec?.nodeName === "n2");
     expect(onN2.length).toBeGreaterThan(0);
 
     kubelet.dead.add("n2"); // n2 stops heartbeating and stops running anything
-    await waitFor(async () => {
+    await eventually("n2 NotReady", async () => {
       const n = await client.get<NodeLike>(R.nodes, undefined, "n2");
       return n.status?.conditions?.find((c) => c.type === "Ready")?.status === "Unknown" && (n.spec?.taints ?? []).some((t) => t.effect === "NoExecute");
-    }, 10_000, "n2 NotReady");
-    await waitFor(async () => {
+    }, { timeoutMs: 10_000 });
+    await eventually("pods moved off n2", async () => {
       const pods = await deploymentPods(client, "web");
       return pods.length === 6 && pods.every((p) => p.spec?.nodeName !== "n2" && isPodReady(p)) ? pods : undefined;
-    }, 15_000, "pods moved off n2");
+    }, { timeoutMs: 15_000 });
     for (const p of onN2) {
       await expect(client.get(R.pods, "default", p.metadata.name!)).rejects.toSatisfy(isNotFound);
     }
 
     // n2 comes back: Ready, untainted.
     kubelet.dead.delete("n2");
-    await waitFor(async () => {
+    await eventually("n2 Ready again", async () => {
       const n = await client.get<NodeLike>(R.nodes, undefined, "n2");
       return n.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" && (n.spec?.taints ?? []).length === 0;
-    }, 10_000, "n2 Ready again");
+    }, { timeoutMs: 10_000 });
   }, 60_000);
 
   it("two controller managers racing on one ReplicaSet never run more pods than replicas", async () => {
@@ -158,7 +159,7 @@ describe("controller manager (integration)", () => {
       },
     };
     await client.create(R.replicasets, "default", rsBody);
-    await waitFor(() => live.size === 20, 10_000, "20 pods");
+    await eventually("20 pods", () => live.size === 20, { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 300)); // give a duplicate the chance to appear
     expect(max).toBe(20);
     expect(live.size).toBe(20);
@@ -176,14 +177,14 @@ describe("controller manager (integration)", () => {
       }
     };
     await scale(5);
-    await waitFor(() => live.size === 5, 10_000, "5 pods");
+    await eventually("5 pods", () => live.size === 5, { timeoutMs: 10_000 });
     max = live.size;
     await scale(30);
-    await waitFor(() => live.size === 30, 10_000, "30 pods");
+    await eventually("30 pods", () => live.size === 30, { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 300));
     expect(max).toBe(30);
     expect(live.size).toBe(30);
-    await waitFor(async () => (await client.get<ReplicaSetLike>(R.replicasets, "default", "race")).status?.replicas === 30, 5_000, "status 30");
+    await eventually("status 30", async () => (await client.get<ReplicaSetLike>(R.replicasets, "default", "race")).status?.replicas === 30, { timeoutMs: 5_000 });
   }, 60_000);
 });
 

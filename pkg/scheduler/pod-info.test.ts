@@ -3,7 +3,7 @@ import { makePod } from "./fixtures.js";
 import type { Pod } from "./framework.js";
 import { DEFAULT_MEMORY_REQUEST, podInfoOf, podRequests } from "./pod-info.js";
 
-function pod(spec: Record<string, unknown>): Pod {
+function pod(spec: object): Pod {
   return { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "ns" }, spec: spec as Pod["spec"] };
 }
 const c = (name: string, requests?: Record<string, string>, extra: Record<string, unknown> = {}) => ({ name, image: "x", ...(requests ? { resources: { requests } } : {}), ...extra });

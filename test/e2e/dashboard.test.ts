@@ -14,6 +14,20 @@ import type { KubeObject } from "../../pkg/api/types.js";
 import { startCluster, type Cluster } from "../../pkg/cluster/cluster.js";
 import type { ClusterScopedRuntime } from "../../pkg/runtime/cluster-scoped.js";
 import type { FakeRuntime } from "../../pkg/runtime/fake.js";
+import { eventually } from "../helpers/eventually.js";
+
+// The page's document, for the functions page.waitForFunction runs in the
+// browser: the tests compile without the DOM library, so declare what they use.
+interface PageElement {
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): PageElement | null;
+}
+declare const document: {
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+  getElementById(id: string): PageElement | null;
+};
 
 const CHROMIUM = "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -95,7 +109,7 @@ describe.skipIf(!haveChromium)("dashboard in chromium", () => {
   it("scales the deployment with the + button: the page and the API agree", async () => {
     await page.getByRole("button", { name: "Scale up web" }).click();
     await page.waitForFunction(() => document.querySelector('output[aria-label="Replicas of web"]')?.textContent === "3", undefined, WAIT);
-    await waitFor(async () => (await cluster.client.get<KubeObject & { spec: { replicas: number } }>(R.deployments, "default", "web")).spec.replicas === 3);
+    await eventually("3 replicas in the API", async () => (await cluster.client.get<KubeObject & { spec: { replicas: number } }>(R.deployments, "default", "web")).spec.replicas === 3, { timeoutMs: 30_000 });
     await waitForRunningPods(page, 3);
     await page.waitForFunction(() => document.querySelector('tr[data-deployment="default/web"] td.ready')?.textContent === "3/3", undefined, WAIT);
   });
@@ -128,7 +142,7 @@ describe.skipIf(!haveChromium)("dashboard in chromium", () => {
     await page.setViewportSize({ width: 1360, height: 1000 });
     // With the watch and a log stream open, a write still goes through at once.
     await page.getByRole("button", { name: "Scale down web" }).click();
-    await waitFor(async () => (await cluster.client.get<KubeObject & { spec: { replicas: number } }>(R.deployments, "default", "web")).spec.replicas === 2);
+    await eventually("2 replicas in the API", async () => (await cluster.client.get<KubeObject & { spec: { replicas: number } }>(R.deployments, "default", "web")).spec.replicas === 2, { timeoutMs: 30_000 });
     await waitForRunningPods(page, 2);
   });
 
@@ -207,13 +221,5 @@ async function retryNetwork(step: () => Promise<void>, attempts = 5): Promise<vo
     } catch (e) {
       if (i >= attempts) throw e;
     }
-  }
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -9,7 +9,7 @@ import type { Client, ClientWatch, DeleteOptions, ListOptions, PatchType, WatchO
 import { InProcessClient } from "../../pkg/client/in-process.js";
 import type { Lister } from "../../pkg/client/lister.js";
 import { LabelSelector } from "../../pkg/api/selector.js";
-import { openStore } from "../../pkg/store/index.js";
+import { startTestCluster } from "./cluster.js";
 import { BY_CONTROLLER_UID, BY_NODE_NAME, BY_OWNER_UID, ORPHANS_BY_NAMESPACE, controllerUidIndex, nodeNameIndex, orphansIndex, ownerUidIndex } from "../../pkg/controllers/indexes.js";
 import { BY_UID, uidIndex } from "../../pkg/controllers/garbage-collector.js";
 import type { EventSink, PodLike } from "../../pkg/controllers/util.js";
@@ -18,11 +18,10 @@ import { ReplicaSetController, type ReplicaSetLike } from "../../pkg/controllers
 import { DeploymentController, type DeploymentLike } from "../../pkg/controllers/deployment.js";
 import { rfc3339 } from "../../pkg/controllers/util.js";
 
+/** The in-process cluster controller tests run against (startTestCluster's, without close). */
 export async function newCluster(): Promise<{ registry: Registry; client: InProcessClient }> {
-  const store = await openStore("memory");
-  const registry = new Registry(store);
-  await registry.bootstrap();
-  return { registry, client: new InProcessClient(registry) };
+  const { registry, client } = await startTestCluster();
+  return { registry, client };
 }
 
 export interface Write {
@@ -214,18 +213,6 @@ export function fakeKubelet(client: Client, nodeNames: string[], intervalMs = 5)
       await loop;
     },
   };
-}
-
-/** Poll until fn() is truthy or timeoutMs passes (then throws with the last value described). */
-export async function waitFor<T>(fn: () => Promise<T> | T, timeoutMs = 10_000, what = "condition"): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /**

@@ -1,15 +1,11 @@
 // An in-process API (memory store + Registry) for the describe/rollout tests.
 import { R } from "../../pkg/api/kinds.js";
 import type { KubeObject } from "../../pkg/api/types.js";
-import { Registry } from "../../pkg/apiserver/registry.js";
 import { InProcessClient } from "../../pkg/client/in-process.js";
-import { openStore } from "../../pkg/store/index.js";
+import { startTestCluster } from "./cluster.js";
 
 export async function testClient(): Promise<InProcessClient> {
-  const store = await openStore("memory");
-  const registry = new Registry(store);
-  await registry.bootstrap();
-  return new InProcessClient(registry);
+  return (await startTestCluster()).client;
 }
 
 export const template = (image: string) => ({

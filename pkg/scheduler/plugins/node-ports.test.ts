@@ -4,7 +4,7 @@ import { makeNode, makePod } from "../fixtures.js";
 import { CycleState } from "../framework.js";
 import { NODE_PORTS_REASON, nodePorts } from "./node-ports.js";
 
-function check(existing: Parameters<typeof makePod>[1]["hostPorts"], wanted: Parameters<typeof makePod>[1]["hostPorts"]) {
+function check(existing: NonNullable<Parameters<typeof makePod>[1]>["hostPorts"], wanted: NonNullable<Parameters<typeof makePod>[1]>["hostPorts"]) {
   const snap = buildSnapshot([makeNode("n")], [makePod("old", { nodeName: "n", hostPorts: existing })]);
   const pod = makePod("new", { hostPorts: wanted });
   return nodePorts.filter(CycleState.for(pod), pod, snap.get("n")!);
