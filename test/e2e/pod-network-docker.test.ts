@@ -79,7 +79,7 @@ describe.skipIf(!dockerUp)("pod network on Docker", () => {
   const pod = (name: string) => cluster.client.get(R.pods, "default", name);
   const podIP = async (name: string) => String(((await pod(name)).status as { podIP?: string }).podIP ?? "");
   const running = async (name: string) => ((await pod(name)).status as { phase?: string }).phase === "Running";
-  const clusterIP = async (name: string) => String((await cluster.client.get(R.services, "default", name)).spec?.clusterIP);
+  const clusterIP = async (name: string) => String(((await cluster.client.get(R.services, "default", name)).spec as { clusterIP?: string } | undefined)?.clusterIP);
 
   /** Runs a command in one container of a pod, through the cluster's runtime. */
   async function execIn(podName: string, container: string, cmd: string): Promise<string> {
@@ -123,7 +123,7 @@ describe.skipIf(!dockerUp)("pod network on Docker", () => {
     const net = cluster.network!;
     const info = await docker.getNetwork(net.name).inspect();
     expect(info.Labels?.[LABELS.cluster]).toBeTruthy();
-    expect(info.IPAM.Config[0].IPRange).toBe(net.podRange);
+    expect(info.IPAM?.Config?.[0]?.IPRange).toBe(net.podRange);
     for (const name of ["server-a", "server-b", "client", "duo"]) {
       const ip = await podIP(name);
       expect(cidrContains(net.podRange, ip), `${name} ${ip}`).toBe(true);
