@@ -173,3 +173,20 @@ export function schemaFor(crd: CustomResourceDefinition, version: string): JSONS
 export function crdCondition(crd: CustomResourceDefinition, type: CustomResourceDefinitionCondition["type"]): boolean {
   return (crd.status?.conditions ?? []).some((c) => c.type === type && c.status === "True");
 }
+
+/** The value at a simple JSON path (".spec.replicas"), as scale subresource paths are written. */
+export function valueAtPath(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const key of path.split(".").filter(Boolean)) {
+    if (cur === null || typeof cur !== "object" || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** A custom object's scale as its CRD's scale subresource declares it (replicas and selector string). */
+export function customScaleOf(obj: unknown, paths: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string }): { spec: number; status: number; selector: string } {
+  const num = (v: unknown) => (typeof v === "number" ? v : 0);
+  const sel = paths.labelSelectorPath ? valueAtPath(obj, paths.labelSelectorPath) : undefined;
+  return { spec: num(valueAtPath(obj, paths.specReplicasPath)), status: num(valueAtPath(obj, paths.statusReplicasPath)), selector: typeof sel === "string" ? sel : "" };
+}

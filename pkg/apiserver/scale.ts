@@ -5,23 +5,12 @@ import type { ResourceInfo } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import { LabelSelector } from "../api/selector.js";
 import { applyPatch } from "./patch.js";
+import { customScaleOf } from "../api/custom-resources.js";
 import type { Registry, RequestContext } from "./registry.js";
 
 interface Scalable {
   spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } };
   status?: { replicas?: number };
-}
-
-/** A custom kind's scale paths (".spec.replicas"); built-ins use spec.replicas and spec.selector. */
-type ScalePaths = NonNullable<NonNullable<ResourceInfo["custom"]>["scale"]>;
-
-function atPath(obj: unknown, path: string): unknown {
-  let cur = obj;
-  for (const key of path.split(".").filter(Boolean)) {
-    if (cur === null || typeof cur !== "object" || Array.isArray(cur)) return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
 }
 
 function setAtPath(obj: Record<string, unknown>, path: string, value: unknown): void {
@@ -35,12 +24,6 @@ function setAtPath(obj: Record<string, unknown>, path: string, value: unknown): 
   cur[keys[keys.length - 1]] = value;
 }
 
-function customScale(obj: KubeObject, paths: ScalePaths): { spec: number; status: number; selector: string } {
-  const num = (v: unknown) => (typeof v === "number" ? v : 0);
-  const sel = paths.labelSelectorPath ? atPath(obj, paths.labelSelectorPath) : undefined;
-  return { spec: num(atPath(obj, paths.specReplicasPath)), status: num(atPath(obj, paths.statusReplicasPath)), selector: typeof sel === "string" ? sel : "" };
-}
-
 export function toScale(obj: KubeObject, info?: ResourceInfo): KubeObject {
   const s = obj as unknown as Scalable;
   let selector = "";
@@ -51,7 +34,7 @@ export function toScale(obj: KubeObject, info?: ResourceInfo): KubeObject {
   } catch {
     // An invalid selector cannot be stored; an empty string is the safe display.
   }
-  const custom = info?.custom?.scale ? customScale(obj, info.custom.scale) : undefined;
+  const custom = info?.custom?.scale ? customScaleOf(obj, info.custom.scale) : undefined;
   return {
     apiVersion: "autoscaling/v1",
     kind: "Scale",

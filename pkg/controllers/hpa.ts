@@ -15,6 +15,7 @@
 import { byKind, RESOURCES, type ResourceInfo } from "../api/kinds.js";
 import { quantityFrom, Quantity } from "../api/quantity.js";
 import { LabelSelector, type LabelSelectorObject } from "../api/selector.js";
+import { customScaleOf } from "../api/custom-resources.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import type { InformerFactory } from "../client/informer.js";
@@ -76,6 +77,16 @@ export interface HorizontalPodAutoscalerLike extends KubeObject {
 
 interface ScaleTarget extends KubeObject {
   spec?: { replicas?: number; selector?: LabelSelectorObject };
+  /** A custom kind's selector, as its scale subresource reports it ("app=x"). */
+  scaleSelector?: string;
+}
+
+/** Custom kinds keep replicas and selector where their CRD's scale subresource says. */
+function asScaleTarget(info: ResourceInfo, obj: ScaleTarget): ScaleTarget {
+  const paths = info.custom?.scale;
+  if (!paths) return obj;
+  const scale = customScaleOf(obj, paths);
+  return { ...obj, spec: { replicas: scale.spec }, scaleSelector: scale.selector };
 }
 
 export interface HpaControllerOptions {
@@ -151,7 +162,7 @@ export class HorizontalPodAutoscalerController implements Reconciler {
     let getError = info ? "" : `no matches for kind "${spec.scaleTargetRef?.kind ?? ""}" in group "${(spec.scaleTargetRef?.apiVersion ?? "").split("/").slice(0, -1).join("/")}"`;
     if (info) {
       try {
-        target = await this.opts.client.get<ScaleTarget>(info, namespace, spec.scaleTargetRef!.name!);
+        target = asScaleTarget(info, await this.opts.client.get<ScaleTarget>(info, namespace, spec.scaleTargetRef!.name!));
       } catch (e) {
         if (!isNotFound(e)) throw e;
         getError = (e as Error).message;
@@ -289,7 +300,8 @@ export class HorizontalPodAutoscalerController implements Reconciler {
 
     let selector: string;
     try {
-      selector = LabelSelector.fromObject(target.spec?.selector).toString();
+      if (target.scaleSelector === "") throw new Error("the HPA target's scale is missing a selector");
+      selector = target.scaleSelector ?? LabelSelector.fromObject(target.spec?.selector).toString();
     } catch (e) {
       throw failMetric(`couldn't convert selector into a corresponding internal selector object: ${(e as Error).message}`);
     }
