@@ -8,7 +8,7 @@
 // go to the normal API.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "../api/errors.js";
-import { R, type ResourceInfo } from "../api/kinds.js";
+import { R, RESOURCES, customResources, type ResourceInfo } from "../api/kinds.js";
 import type { WatchEvent } from "../api/types.js";
 import { forbiddenMessage, type Authorizer } from "../apiserver/auth.js";
 import type { Registry } from "../apiserver/registry.js";
@@ -24,6 +24,16 @@ export const DASHBOARD_RESOURCES: Readonly<Record<string, ResourceInfo>> = {
   endpoints: R.endpoints,
   events: R.events,
 };
+
+/**
+ * A name the page may ask for: a built-in kind above, "customresourcedefinitions",
+ * or a custom kind as "plural.group" (watched at its storage version).
+ */
+export function dashboardResource(name: string): ResourceInfo | undefined {
+  if (DASHBOARD_RESOURCES[name]) return DASHBOARD_RESOURCES[name];
+  if (name === "customresourcedefinitions") return RESOURCES.find((r) => r.group === "apiextensions.k8s.io" && r.plural === name);
+  return customResources().find((r) => `${r.plural}.${r.group}` === name && r.version === r.custom?.storageVersion);
+}
 
 /** One line of the stream: a watch event plus which resource it belongs to (absent on BOOKMARK/ERROR). */
 export interface MuxEvent extends WatchEvent<unknown> {
@@ -53,8 +63,8 @@ export async function serveMultiplexedWatch(opts: MuxOptions, req: FastifyReques
   const q = req.query as MuxQuery;
   const names = q.resources ? q.resources.split(",").filter(Boolean) : Object.keys(DASHBOARD_RESOURCES);
   const infos = names.map((n) => {
-    const info = DASHBOARD_RESOURCES[n];
-    if (!info) throw new ApiError("BadRequest", `resources: "${n}" is not one of ${Object.keys(DASHBOARD_RESOURCES).join(", ")}`);
+    const info = dashboardResource(n);
+    if (!info) throw new ApiError("BadRequest", `resources: "${n}" is not one of ${Object.keys(DASHBOARD_RESOURCES).join(", ")}, customresourcedefinitions or a served custom kind (plural.group)`);
     return [n, info] as const;
   });
   if (q.resourceVersion !== undefined && !/^\d+$/.test(q.resourceVersion)) {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { R } from "../../pkg/api/kinds.js";
+import { R, RESOURCES, byKind } from "../../pkg/api/kinds.js";
 import type { KubeObject } from "../../pkg/api/types.js";
 import { startCluster, type Cluster } from "../../pkg/cluster/cluster.js";
 import type { ClusterScopedRuntime } from "../../pkg/runtime/cluster-scoped.js";
@@ -158,6 +158,26 @@ describe.skipIf(!haveChromium)("dashboard in chromium", () => {
     // The new deployment arrived on the open stream. The only requests allowed meanwhile are the stream
     // resuming (Chromium drops connections when Docker, in a parallel test, changes the host's interfaces).
     expect(requests.slice(before).filter((r) => !r.startsWith("GET /ui/watch"))).toEqual([]);
+  });
+
+  it("shows custom resources in a generic section with their printer columns, live", async () => {
+    const crdInfo = RESOURCES.find((r) => r.kind === "CustomResourceDefinition")!;
+    await cluster.client.create(crdInfo, undefined, {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "crontabs.stable.example.com" },
+      spec: {
+        group: "stable.example.com",
+        scope: "Namespaced",
+        names: { plural: "crontabs", singular: "crontab", kind: "CronTab" },
+        versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: { cronSpec: { type: "string" } } } } } }, additionalPrinterColumns: [{ name: "Spec", type: "string", jsonPath: ".spec.cronSpec" }] }],
+      },
+    } as KubeObject);
+    await page.waitForSelector('table[data-kind="crontabs.stable.example.com"]', WAIT);
+    const info = byKind("stable.example.com/v1", "CronTab")!;
+    await cluster.client.create(info, "default", { apiVersion: "stable.example.com/v1", kind: "CronTab", metadata: { name: "nightly" }, spec: { cronSpec: "0 3 * * *" } } as KubeObject);
+    await page.waitForFunction(() => /nightly\s*0 3 \* \* \*/.test(document.querySelector('table[data-kind="crontabs.stable.example.com"] tbody')?.textContent ?? ""), undefined, WAIT);
+    expect(await page.textContent('table[data-kind="crontabs.stable.example.com"] thead')).toBe("NameSpec");
   });
 });
 

@@ -33,6 +33,12 @@ const state = {
   confirmDelete: null,
   /** @type {Set<string>} */
   deleting: new Set(),
+  /** Kinds served by CustomResourceDefinitions, by "plural.group"; null = the user may not list CRDs. */
+  /** @type {Map<string, { kind: string, group: string, path: string, namespaced: boolean }> | null} */
+  customKinds: null,
+  /** The server's Table (printer columns) for each custom kind, all namespaces. */
+  /** @type {Map<string, { columnDefinitions: Array<{ name: string, priority: number }>, rows: Array<{ cells: unknown[], object?: Obj }> }>} */
+  customTables: new Map(),
 };
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -52,11 +58,11 @@ class HttpError extends Error {
 /**
  * A call to the API with the session cookie. Writes carry X-Skiff-CSRF, which
  * the server demands of cookie sessions (a cross-site form cannot set it).
- * @param {string} method @param {string} path @param {{ body?: unknown, contentType?: string, signal?: AbortSignal }} [opts]
+ * @param {string} method @param {string} path @param {{ body?: unknown, contentType?: string, accept?: string, signal?: AbortSignal }} [opts]
  */
 async function api(method, path, opts = {}) {
   /** @type {Record<string, string>} */
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: opts.accept ?? "application/json" };
   if (method !== "GET") headers["X-Skiff-CSRF"] = "1";
   if (opts.body !== undefined) headers["Content-Type"] = opts.contentType ?? "application/json";
   const init = { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), credentials: /** @type {const} */ ("same-origin"), signal: opts.signal };
@@ -104,14 +110,73 @@ async function relist() {
     rv = Math.min(rv, Number(lists[i].metadata.resourceVersion));
   });
   state.rv = String(rv);
+  await loadCustomKinds();
   scheduleRender();
+}
+
+// ---- custom resources: one table per CRD-served kind, with the server's printer columns ----
+
+const TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io";
+
+async function loadCustomKinds() {
+  let crds;
+  try {
+    crds = (await (await api("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).json()).items;
+  } catch {
+    state.customKinds = null; // not allowed to list CRDs: no section, and the stream does not ask for them
+    return;
+  }
+  state.customKinds = new Map();
+  for (const crd of crds) {
+    const established = (crd.status?.conditions ?? []).some((/** @type {any} */ c) => c.type === "Established" && c.status === "True");
+    const storage = (crd.spec.versions ?? []).find((/** @type {any} */ v) => v.storage);
+    if (!established || !storage || crd.metadata.deletionTimestamp) continue;
+    state.customKinds.set(`${crd.spec.names.plural}.${crd.spec.group}`, {
+      kind: crd.spec.names.kind,
+      group: crd.spec.group,
+      path: `/apis/${crd.spec.group}/${storage.name}/${crd.spec.names.plural}`,
+      namespaced: crd.spec.scope === "Namespaced",
+    });
+  }
+  state.customTables = new Map();
+  await Promise.all([...state.customKinds.keys()].map(refreshCustomTable));
+}
+
+/** @param {string} name */
+async function refreshCustomTable(name) {
+  const k = state.customKinds?.get(name);
+  if (!k) return;
+  try {
+    state.customTables.set(name, await (await api("GET", k.path, { accept: TABLE })).json());
+  } catch {
+    state.customTables.delete(name);
+  }
+  scheduleRender();
+}
+
+/** @type {Map<string, number>} */
+const customRefresh = new Map();
+/** Many changes of one kind in a burst become one table fetch. @param {string} name */
+function scheduleCustomRefresh(name) {
+  if (customRefresh.has(name)) return;
+  customRefresh.set(name, window.setTimeout(() => {
+    customRefresh.delete(name);
+    void refreshCustomTable(name);
+  }, 100));
+}
+
+/** The names the watch stream carries: the page's kinds, plus CRDs and their kinds when allowed. */
+function streamResources() {
+  const names = [...Object.keys(LISTS)];
+  if (state.customKinds) names.push("customresourcedefinitions", ...state.customKinds.keys());
+  return names.join(",");
 }
 
 let connected = false;
 
 /** Reads the stream until it ends; "expired" means the resume point is gone and we must relist. */
 async function watchOnce() {
-  const res = await api("GET", `/ui/watch?resourceVersion=${state.rv}`);
+  const res = await api("GET", `/ui/watch?resourceVersion=${state.rv}&resources=${encodeURIComponent(streamResources())}`);
   connected = true;
   setConn("live", "live");
   const reader = /** @type {ReadableStream<Uint8Array>} */ (res.body).getReader();
@@ -136,6 +201,9 @@ function applyEvent(ev) {
   const rv = ev.object?.metadata?.resourceVersion;
   if (rv) state.rv = rv;
   if (ev.type === "BOOKMARK" || !ev.resource) return;
+  // A CRD came or went: relist, so the stream follows the new set of kinds.
+  if (/** @type {string} */ (ev.resource) === "customresourcedefinitions") return "expired";
+  if (state.customKinds?.has(ev.resource)) return scheduleCustomRefresh(ev.resource);
   const map = state.objects[ev.resource];
   if (!map) return;
   const key = keyOf(ev.object);
@@ -412,6 +480,24 @@ function render() {
   setHtml("pods", renderPods());
   setHtml("services", renderServices());
   setHtml("events", renderEvents());
+  $("custom-section").hidden = !state.customKinds || state.customKinds.size === 0;
+  setHtml("custom", renderCustom());
+}
+
+function renderCustom() {
+  const out = [];
+  for (const [name, k] of state.customKinds ?? []) {
+    const table = state.customTables.get(name);
+    if (!table) continue;
+    const cols = table.columnDefinitions.map((c, i) => ({ ...c, i })).filter((c) => c.priority === 0);
+    const rows = table.rows.filter((r) => !k.namespaced || !r.object || inNamespace(r.object));
+    const head = `${k.namespaced && state.namespace === "*" ? "<th>Namespace</th>" : ""}${cols.map((c) => `<th>${esc(c.name)}</th>`).join("")}`;
+    const body = rows.length === 0
+      ? `<tr><td class="empty" colspan="${cols.length + 1}">No ${esc(k.kind)} objects${k.namespaced && state.namespace !== "*" ? " in this namespace" : ""}</td></tr>`
+      : rows.map((r) => `<tr>${k.namespaced && state.namespace === "*" ? `<td>${esc(r.object?.metadata.namespace)}</td>` : ""}${cols.map((c) => `<td>${esc(r.cells[c.i] ?? "<none>")}</td>`).join("")}</tr>`).join("");
+    out.push(`<h3>${esc(k.kind)} <span class="muted">${esc(k.group)}</span></h3><table data-kind="${esc(name)}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`);
+  }
+  return out.join("");
 }
 
 // ---- actions -----------------------------------------------------------------
