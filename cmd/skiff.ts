@@ -402,13 +402,12 @@ export function buildProgram(): Command {
 
   program
     .command("exec")
-    .description("run a command in a container and print its output; the exit code is the command's. Not interactive: no TTY and no stdin (-i/-t are accepted and ignored)")
+    .description("run a command in a container (kubectl's protocol): -i sends stdin, -t gives it a terminal; the exit code is the command's")
     .argument("<pod>", "pod name (or pod/NAME)")
     .argument("[command...]", "the command and its arguments, after --")
     .option("-c, --container <name>", "container name (required when the pod has several)")
-    .option("-i, --stdin", "not supported: skiff exec has no stdin (ignored, with a notice)")
-    .option("-t, --tty", "not supported: skiff exec has no TTY (ignored, with a notice)")
-    .option("--timeout <seconds>", "give up after this many seconds (default 60)", (v) => parseInt(v, 10))
+    .option("-i, --stdin", "pass stdin to the container")
+    .option("-t, --tty", "stdin is a TTY (with -i: an interactive shell)")
     .action(async (pod: string, command: string[], o, cmd: Command) => (await import("./commands/exec.js")).runExec({ ...o, pod, command, globals: globals(cmd) }));
 
   program

@@ -208,13 +208,14 @@ describe("skiff verbs (issue 6)", () => {
     const fail = await skiff(["exec", "pod/solo", "-c", "main", "--", "sh", "-c", "exit 3"]);
     expect(fail.code).toBe(3);
     expect(fail.stderr).toContain("command terminated with exit code 3");
+    // -t without a terminal falls back to plain streams, as kubectl does
     const it_ = await skiff(["exec", "-it", "solo", "--", "true"]);
     expect(it_.code).toBe(0);
-    expect(it_.stderr).toContain("not interactive");
+    expect(it_.stderr).toContain("Unable to use a TTY");
     const wrong = await skiff(["exec", "solo", "-c", "nope", "--", "true"]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("container nope is not valid for pod solo");
-    expect((await skiff(["exec", "--help"])).stdout).toContain("Not interactive");
+    expect((await skiff(["exec", "--help"])).stdout).toContain("-i sends stdin");
   }, 60_000);
 
   it("down stops the background skiff and clears its pid file", async () => {

@@ -1,13 +1,12 @@
-// `skiff exec POD [-c CONTAINER] -- COMMAND [ARG…]`: run a command to
-// completion in a running container and print its output; the exit code is the
-// command's. Not interactive: there is no TTY and no stdin (-i/-t are accepted
-// for kubectl habits and ignored with a notice).
+// `skiff exec POD [-c CONTAINER] [-i] [-t] -- COMMAND [ARG…]`: runs a command
+// in a running container over the same WebSocket channel protocol kubectl
+// uses; -i sends our stdin, -t gives it a terminal (raw mode, resize). The
+// exit code is the command's.
 import { ApiError } from "../../pkg/api/errors.js";
-import { R } from "../../pkg/api/kinds.js";
-import type { PodExecResult } from "../../pkg/api/pod-exec.js";
-import { resourcePath } from "../../pkg/client/rest.js";
+import { openExec } from "../../pkg/client/streams.js";
 import { connect, ExitError, type GlobalOptions } from "../context.js";
 import { describeError } from "../output.js";
+import { pipeTerminal } from "./stream-io.js";
 
 export interface ExecCommandOptions {
   pod: string;
@@ -15,30 +14,33 @@ export interface ExecCommandOptions {
   container?: string;
   stdin?: boolean;
   tty?: boolean;
-  timeout?: number;
   globals: GlobalOptions;
 }
 
+/** "pod/NAME", "po/NAME" or "NAME" → NAME; other kinds are an error. */
+export function podName(ref: string, verb: string): string {
+  const m = /^(?:pods?|po)\/(.+)$/.exec(ref);
+  if (m) return m[1];
+  if (ref.includes("/")) throw new ExitError(1, `error: skiff ${verb} works on pods: ${ref} is not a pod (use pod/NAME or NAME)`);
+  return ref;
+}
+
 export async function runExec(o: ExecCommandOptions): Promise<void> {
-  const pod = o.pod.startsWith("pod/") || o.pod.startsWith("pods/") || o.pod.startsWith("po/") ? o.pod.slice(o.pod.indexOf("/") + 1) : o.pod;
-  if (o.pod.includes("/") && pod === o.pod) throw new ExitError(1, `error: skiff exec works on pods: ${o.pod} is not a pod (use pod/NAME or NAME)`);
+  const pod = podName(o.pod, "exec");
   if (o.command.length === 0) throw new ExitError(1, "error: you must specify at least one command for the container: skiff exec POD -- COMMAND [ARGS…]");
-  if (o.stdin || o.tty) {
-    process.stderr.write("Note: skiff exec is not interactive (no TTY, no stdin): -i/-t are ignored and the command runs to completion.\n");
-  }
+  const tty = !!o.tty && !!o.stdin && process.stdin.isTTY === true;
+  if (o.tty && !tty) process.stderr.write("Unable to use a TTY - input is not a terminal or the right kind of file\n");
   const s = connect(o.globals);
-  let result: PodExecResult;
+  let code: number;
   try {
-    result = await s.client.request<PodExecResult>("POST", resourcePath(R.pods, s.namespace, pod, "exec"), {
-      body: { command: o.command, container: o.container, timeoutSeconds: o.timeout },
-    });
+    const proc = await openExec(s.conn, s.namespace, pod, { container: o.container, command: o.command, stdin: !!o.stdin, stdout: true, stderr: true, tty });
+    code = await pipeTerminal(proc, { stdin: !!o.stdin, tty });
+    if (proc.failure) throw new ExitError(1, `error: ${proc.failure}`);
   } catch (e) {
     if (e instanceof ApiError) throw new ExitError(1, describeError(e));
     throw e;
   } finally {
     s.client.close();
   }
-  process.stdout.write(result.stdout);
-  process.stderr.write(result.stderr);
-  if (result.exitCode !== 0) throw new ExitError(result.exitCode, `command terminated with exit code ${result.exitCode}`);
+  if (code !== 0) throw new ExitError(code, `command terminated with exit code ${code}`);
 }

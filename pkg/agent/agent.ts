@@ -17,8 +17,6 @@ import { LABELS, type ContainerRuntime, type ContainerStatus, type RuntimeEvent 
 import { normalizeImageRef } from "../runtime/runtime.js";
 import { Backoff, DEFAULT_BACKOFF, type BackoffConfig } from "./backoff.js";
 import { agentLogs, agentStats, type NodeStats, type PodLogOptions, type PodLogSource } from "./logs.js";
-import { agentExec } from "./exec.js";
-import type { PodExecOptions, PodExecResult } from "../api/pod-exec.js";
 import { hostCapacity, keepExtendedResources, leaseObject, LEASE_NAMESPACE, nodeObject, nodeStatus, nodeStatusFingerprint, type NodeCapacity, type NodeIdentity } from "./node-status.js";
 import { lowestFreeIp, podCidrFromName } from "./pod-ip.js";
 import { newestFirst, PodWorker, type EventKind, type WorkerContext } from "./pod-worker.js";
@@ -183,11 +181,6 @@ export class Agent implements PodLogSource {
 
   logs(pod: KubeObject, opts: PodLogOptions = {}): AsyncIterable<string> {
     return agentLogs(this, pod, opts);
-  }
-
-  /** Run a command to completion in a container of a pod on this node (skiff exec). */
-  exec(pod: KubeObject, opts: PodExecOptions): Promise<PodExecResult> {
-    return agentExec(this, pod, opts);
   }
 
   stats(): Promise<NodeStats> {

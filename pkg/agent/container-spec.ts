@@ -61,6 +61,8 @@ export async function buildContainerSpec(pod: AgentPod, c: V1Container, attempt:
   if (c.args?.length) spec.args = c.args.map((s) => expandVars(s, env));
   if (c.workingDir) spec.workingDir = c.workingDir;
   if (c.tty) spec.tty = true;
+  if (c.stdin) spec.stdin = true;
+  if (c.stdinOnce) spec.stdinOnce = true;
   const resources = limitsToResources(c);
   if (resources) spec.resources = resources;
   const ports = portMappings(c, ctx.podIP);

@@ -15,7 +15,7 @@ export interface ResourceInfo {
   shortNames: string[];
   namespaced: boolean;
   /** Subresources served under /{plural}/{name}/{sub}. */
-  subresources: Array<"status" | "scale" | "log" | "binding" | "eviction" | "token">;
+  subresources: Array<"status" | "scale" | "log" | "binding" | "eviction" | "token" | "exec" | "attach" | "portforward">;
   /** Kubernetes "categories" (kubectl get all). */
   categories: string[];
   /** Name of the @kubernetes/client-node model class ("V1Pod"), for schemas. */
@@ -50,7 +50,7 @@ function res(r: Omit<ResourceInfo, "subresources" | "categories"> & Partial<Reso
 }
 
 export const RESOURCES: readonly ResourceInfo[] = [
-  res({ group: "", version: "v1", kind: "Pod", plural: "pods", singular: "pod", shortNames: ["po"], namespaced: true, subresources: ["status", "log", "binding", "eviction"], categories: ["all"], model: "V1Pod" }),
+  res({ group: "", version: "v1", kind: "Pod", plural: "pods", singular: "pod", shortNames: ["po"], namespaced: true, subresources: ["status", "log", "binding", "eviction", "exec", "attach", "portforward"], categories: ["all"], model: "V1Pod" }),
   res({ group: "", version: "v1", kind: "Service", plural: "services", singular: "service", shortNames: ["svc"], namespaced: true, subresources: ["status"], categories: ["all"], model: "V1Service" }),
   res({ group: "", version: "v1", kind: "Endpoints", plural: "endpoints", singular: "endpoints", shortNames: ["ep"], namespaced: true, model: "V1Endpoints" }),
   res({ group: "", version: "v1", kind: "Node", plural: "nodes", singular: "node", shortNames: ["no"], namespaced: false, subresources: ["status"], model: "V1Node" }),

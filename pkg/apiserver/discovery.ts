@@ -58,6 +58,10 @@ function subresourceEntries(r: ResourceInfo): object[] {
     if (sub === "log") return { name: `${r.plural}/log`, singularName: "", namespaced: r.namespaced, kind: r.kind, verbs: ["get"] };
     if (sub === "eviction") return { name: `${r.plural}/eviction`, singularName: "", namespaced: r.namespaced, group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] };
     if (sub === "token") return { name: `${r.plural}/token`, singularName: "", namespaced: r.namespaced, group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] };
+    if (sub === "exec" || sub === "attach" || sub === "portforward") {
+      const kind = { exec: "PodExecOptions", attach: "PodAttachOptions", portforward: "PodPortForwardOptions" }[sub];
+      return { name: `${r.plural}/${sub}`, singularName: "", namespaced: r.namespaced, kind, verbs: ["create", "get"] };
+    }
     if (sub === "binding") return { name: `${r.plural}/binding`, singularName: "", namespaced: r.namespaced, kind: "Binding", verbs: ["create"] };
     return { name: `${r.plural}/${sub}`, singularName: "", namespaced: r.namespaced, kind: r.kind, verbs: ["get", "patch", "update"] };
   });

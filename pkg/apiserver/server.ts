@@ -17,7 +17,8 @@ import { WatchStream } from "./watch-stream.js";
 import { parseApplyBody } from "./patch.js";
 import { forbiddenMessage, type AuthorizationAttributes, type Authenticator, type Authorizer, type SessionAuthenticator } from "./auth.js";
 import { logSourceFor, resolveLogContainer, type PodLogResolver } from "./pod-logs.js";
-import { registerPodExec, type PodExecResolver } from "./pod-exec.js";
+import { STREAMING_SUBRESOURCES, registerPodStreaming } from "./streaming/pod-streams.js";
+import type { PodStreamResolver } from "../api/pod-stream.js";
 import { impersonatedUser } from "./impersonation.js";
 import { jsonTextTooDeep, tooDeepMessage, valueTooDeep } from "../util/json-depth.js";
 import { readProtobufRequestBody, PROTOBUF_CONTENT_TYPE } from "../api/protobuf/codec.js";
@@ -49,8 +50,8 @@ export interface ApiServerOptions {
   watch?: { bookmarkEveryMs?: number; maxBacklogBytes?: number; defaultTimeoutMs?: number };
   /** Finds the agent that serves a node's container logs (pods/log). */
   podLogs?: PodLogResolver;
-  /** Finds the agent that runs commands in a node's containers (skiff exec: POST …/pods/{name}/exec). */
-  podExec?: PodExecResolver;
+  /** Finds the agent that serves exec, attach and port-forward streams of a node's pods. */
+  podStreams?: PodStreamResolver;
   /** Extra routes (metrics…) registered by other components. */
   plugins?: Array<(app: FastifyInstance) => void | Promise<void>>;
   /** Browser sessions (the dashboard's cookie), accepted when a request carries no Authorization header. */
@@ -223,7 +224,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   });
 
   for (const plugin of opts.plugins ?? []) await plugin(app);
-  if (opts.podExec) registerPodExec(app, registry, opts.podExec);
+  if (opts.podStreams) registerPodStreaming(app, { registry, resolve: opts.podStreams });
 
   async function handleResource(req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply, p: ResourcePath): Promise<unknown> {
     const q = req.query;
@@ -427,6 +428,15 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
 }
 
 /** Kubernetes request attributes from the URL and method (verb, group, resource, namespace, name). */
+/**
+ * exec, attach and portforward are authorized as create whatever the method:
+ * kubectl opens them with a WebSocket GET, and a plain get permission (what
+ * viewers have) must not open a shell (Kubernetes 1.35 asks for create too).
+ */
+function streamingVerb(p: ResourcePath): string | undefined {
+  return p.info.plural === "pods" && (STREAMING_SUBRESOURCES as readonly string[]).includes(p.subresource ?? "") ? "create" : undefined;
+}
+
 export function requestAttributes(req: FastifyRequest): AuthorizationAttributes {
   const [path, qs] = req.url.split("?");
   const user = req.user ?? "system:anonymous";
@@ -455,7 +465,7 @@ export function requestAttributes(req: FastifyRequest): AuthorizationAttributes 
                   ? "delete"
                   : "deletecollection"
                 : method;
-    return { user, groups, verb, isResourceRequest: true, apiGroup: p.info.group, resource: p.info.plural, subresource: p.subresource, namespace: p.namespace, name: p.name, path };
+    return { user, groups, verb: streamingVerb(p) ?? verb, isResourceRequest: true, apiGroup: p.info.group, resource: p.info.plural, subresource: p.subresource, namespace: p.namespace, name: p.name, path };
   } catch {
     return { user, groups, verb: method, isResourceRequest: false, path };
   }

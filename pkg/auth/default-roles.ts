@@ -28,7 +28,7 @@ const VIEWABLE: Array<[string, string[]]> = [
 
 /** What an editor may change: workloads, services, configuration and secrets; not RBAC, not quotas. */
 const EDITABLE: Array<[string, string[]]> = [
-  ["", ["pods", "services", "endpoints", "configmaps", "secrets", "serviceaccounts", "replicationcontrollers", "replicationcontrollers/scale"]],
+  ["", ["pods", "pods/exec", "pods/attach", "pods/portforward", "services", "endpoints", "configmaps", "secrets", "serviceaccounts", "replicationcontrollers", "replicationcontrollers/scale"]],
   ["policy", ["poddisruptionbudgets"]],
   ["apps", ["deployments", "deployments/scale", "replicasets", "replicasets/scale", "daemonsets", "statefulsets", "statefulsets/scale"]],
   ["batch", ["jobs", "cronjobs"]],

@@ -10,6 +10,8 @@ import { EventRecorder } from "../client/events.js";
 import { startControllers } from "../controllers/manager.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { Agent } from "../agent/agent.js";
+import { agentStreams } from "../agent/streams.js";
+import type { PodStreamTarget } from "../api/pod-stream.js";
 import { ServiceProxy } from "../proxy/proxy.js";
 import { FakeRuntime } from "../runtime/fake.js";
 import type { ContainerRuntime } from "../runtime/runtime.js";
@@ -93,6 +95,15 @@ export async function chooseRuntime(choice: RuntimeChoice, opts: { fakeHttp?: bo
   return new FakeRuntime({ serveHttp: opts.fakeHttp });
 }
 
+/** The streaming side of an in-process agent (one per agent, made once). */
+const streamTargets = new WeakMap<Agent, PodStreamTarget>();
+function streamsOf(agent: Agent | undefined): PodStreamTarget | undefined {
+  if (!agent) return undefined;
+  let t = streamTargets.get(agent);
+  if (!t) streamTargets.set(agent, (t = agentStreams(agent)));
+  return t;
+}
+
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const agents = new Map<string, Agent>();
   const onError = opts.onError ?? ((c, e) => process.stderr.write(`${c}: ${e.message}\n`));
@@ -114,7 +125,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     }
   }
   // The dashboard is on unless a caller turns it off (dashboard: false).
-  const cp = await startControlPlane({ dashboard: true, serviceCidr: net?.network.serviceRange, ...opts, plugins: [...(opts.plugins ?? []), metrics.apiPlugin, ...tools.plugins], podLogs: (node) => agents.get(node), podExec: (node) => agents.get(node) });
+  const cp = await startControlPlane({ dashboard: true, serviceCidr: net?.network.serviceRange, ...opts, plugins: [...(opts.plugins ?? []), metrics.apiPlugin, ...tools.plugins], podLogs: (node) => agents.get(node), podStreams: (node) => streamsOf(agents.get(node)) });
   const client = new InProcessClient(cp.registry);
   const informers = new InformerFactory(client);
   metrics.attach(client, informers);

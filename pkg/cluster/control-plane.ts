@@ -13,7 +13,7 @@ import { buildApiExtensions } from "../apiextensions/index.js";
 import { JobSelectorAdmission } from "../admission/job-selector.js";
 import { PodSecurity, optionsFromEnv, type PodSecurityOptions } from "../admission/pod-security.js";
 import type { PodLogResolver } from "../apiserver/pod-logs.js";
-import type { PodExecResolver } from "../apiserver/pod-exec.js";
+import type { PodStreamResolver } from "../api/pod-stream.js";
 import { buildDashboard } from "../dashboard/dashboard.js";
 import { buildKubeconfig, kubeconfigYaml } from "../client/kubeconfig.js";
 import { ensureAdminToken, ensurePki, statePaths, writeFileAtomic, type StatePaths } from "./state-dir.js";
@@ -34,8 +34,8 @@ export interface ControlPlaneOptions {
   extraHosts?: string[];
   /** Finds the agent serving a node's logs (pods/log). */
   podLogs?: PodLogResolver;
-  /** Finds the agent that runs `skiff exec` commands on a node. */
-  podExec?: PodExecResolver;
+  /** Finds the agent serving a node's exec, attach and port-forward streams. */
+  podStreams?: PodStreamResolver;
   /** Authorization for every API request; default: Node + RBAC (pkg/auth), the admin token is in system:masters. */
   authorizer?: Authorizer;
   /** Audit sink, called once per request (besides $SKIFF_HOME/audit.log). */
@@ -96,7 +96,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       logger: opts.logger,
       advertiseAddress: `${host}:${opts.port ?? 6443}`,
       podLogs: opts.podLogs,
-      podExec: opts.podExec,
+      podStreams: opts.podStreams,
       authorizer: auth.authorizer,
       audit: auth.audit,
       plugins: [...auth.plugins, ...(opts.plugins ?? []), ...(dashboard ? [dashboard.plugin] : [])],

@@ -4,6 +4,8 @@
 // without a cluster boundary one cluster would delete another's containers.
 // This wrapper stamps every container with the cluster's id and makes list()
 // and events() see only that cluster's containers. Agents need no change.
+import type { Duplex } from "node:stream";
+import type { ProcessStream, ProcessStreamOptions } from "./streams.js";
 import { LABELS, type ContainerId, type ContainerRuntime, type ContainerSpec, type ContainerStats, type ContainerStatus, type ExecResult, type ImageInfo, type LogOptions, type PullPolicy, type RuntimeEvent } from "./runtime.js";
 
 export class ClusterScopedRuntime implements ContainerRuntime {
@@ -56,6 +58,15 @@ export class ClusterScopedRuntime implements ContainerRuntime {
   }
   exec(id: ContainerId, cmd: string[], opts: { timeoutMs: number }): Promise<ExecResult> {
     return this.inner.exec(id, cmd, opts);
+  }
+  execStream(id: ContainerId, cmd: string[], opts: ProcessStreamOptions): Promise<ProcessStream> {
+    return this.inner.execStream(id, cmd, opts);
+  }
+  attach(id: ContainerId, opts: ProcessStreamOptions): Promise<ProcessStream> {
+    return this.inner.attach(id, opts);
+  }
+  dialPort(id: ContainerId, port: number): Promise<Duplex> {
+    return this.inner.dialPort(id, port);
   }
   events(onEvent: (ev: RuntimeEvent) => void): () => void {
     // "resync" has no container and concerns everyone; container events only this cluster's.

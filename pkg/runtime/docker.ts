@@ -8,6 +8,9 @@ import { Readable } from "node:stream";
 import Dockerode from "dockerode";
 import { realClock, type Clock } from "../util/clock.js";
 import { DockerEventStream } from "./docker-events.js";
+import { dockerAttach, dockerDialPort, dockerExecStream } from "./docker-streams.js";
+import type { Duplex } from "node:stream";
+import type { ProcessStream, ProcessStreamOptions } from "./streams.js";
 import { LineQueue, LineSplitter } from "./line-queue.js";
 import {
   ContainerNotFoundError,
@@ -125,6 +128,9 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
     Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ExposedPorts: exposed,
     Tty: spec.tty ?? false,
+    // kubectl attach / run -i: the container keeps a stdin to attach to (closed after the first attach with stdinOnce)
+    OpenStdin: spec.stdin ?? false,
+    StdinOnce: spec.stdinOnce ?? false,
     HostConfig: host,
   };
   // Kubernetes semantics: command replaces ENTRYPOINT (and drops the image CMD), args replace CMD
@@ -496,6 +502,20 @@ export class DockerRuntime implements ContainerRuntime {
       stdout: Buffer.concat(stdout).toString("utf8"),
       stderr: Buffer.concat(stderr).toString("utf8"),
     };
+  }
+
+  // ---- streaming (docker-streams.ts) ----------------------------------------
+
+  execStream(id: ContainerId, cmd: string[], opts: ProcessStreamOptions): Promise<ProcessStream> {
+    return this.call(() => dockerExecStream(this.docker, id, cmd, opts));
+  }
+
+  attach(id: ContainerId, opts: ProcessStreamOptions): Promise<ProcessStream> {
+    return this.call(() => dockerAttach(this.docker, id, opts));
+  }
+
+  dialPort(id: ContainerId, port: number): Promise<Duplex> {
+    return this.call(() => dockerDialPort(this.docker, id, port));
   }
 
   events(onEvent: (ev: RuntimeEvent) => void): () => void {

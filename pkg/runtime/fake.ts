@@ -5,6 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { realClock, type Clock, type TimerHandle } from "../util/clock.js";
 import { EchoServer } from "./fake-http.js";
+import net from "node:net";
+import { PassThrough, type Duplex } from "node:stream";
+import { startScriptedProcess } from "./fake-streams.js";
+import type { ProcessStream, ProcessStreamOptions } from "./streams.js";
 import {
   defaultExec,
   defaultLogLines,
@@ -481,6 +485,70 @@ export class FakeRuntime implements ContainerRuntime {
       throw new ExecTimeoutError(id, opts.timeoutMs);
     }
     return { ...result };
+  }
+
+  // ---- streaming (fake-streams.ts) ----------------------------------------
+
+  /** The scripted shell of fake-streams.ts; killed (137) when the container exits. */
+  async execStream(id: ContainerId, cmd: string[], opts: ProcessStreamOptions): Promise<ProcessStream> {
+    this.checkAvailable();
+    const c = this.mustGet(id);
+    if (c.state !== "running") throw new ContainerNotRunningError(id);
+    return startScriptedProcess(cmd, opts, {
+      mounts: c.spec.mounts ?? [],
+      onKill: (kill) => {
+        const w = () => kill(137);
+        (c.exitWaiters ??= []).push(w);
+        return () => {
+          c.exitWaiters = c.exitWaiters?.filter((x) => x !== w);
+        };
+      },
+    });
+  }
+
+  /** Output is the container's log from now on; each stdin line becomes a log line (a `cat` of a process). */
+  async attach(id: ContainerId, opts: ProcessStreamOptions): Promise<ProcessStream> {
+    this.checkAvailable();
+    const c = this.mustGet(id);
+    if (c.state !== "running") throw new ContainerNotRunningError(id);
+    const stdout = new PassThrough();
+    const stdin = opts.stdin ? new PassThrough() : null;
+    const abort = new AbortController();
+    const exited = new Promise<number>((resolve) => (c.exitWaiters ??= []).push(() => resolve(c.exitCode ?? 0)));
+    void (async () => {
+      for await (const line of this.logs(id, { follow: true, tail: 0, signal: abort.signal })) stdout.write(line + (opts.tty ? "\r\n" : "\n"));
+    })().catch(() => undefined);
+    let partial = "";
+    stdin?.on("data", (b: Buffer) => {
+      partial += b.toString("utf8");
+      let nl: number;
+      while ((nl = partial.indexOf("\n")) >= 0) {
+        if (c.state === "running") this.appendLog(c, partial.slice(0, nl));
+        partial = partial.slice(nl + 1);
+      }
+    });
+    const detached = new Promise<number>((resolve) => abort.signal.addEventListener("abort", () => resolve(0)));
+    const exit = Promise.race([exited, detached]).then((code) => {
+      abort.abort();
+      stdout.end();
+      return code;
+    });
+    return { stdin, stdout, stderr: opts.tty ? null : new PassThrough().end(), exit, resize: () => undefined, close: () => abort.abort() };
+  }
+
+  /** Connects to the in-process echo server of the container's port (serveHttp), refused otherwise. */
+  async dialPort(id: ContainerId, port: number): Promise<Duplex> {
+    this.checkAvailable();
+    const c = this.mustGet(id);
+    const p = c.spec.ports?.find((x) => x.containerPort === port && x.protocol === "TCP");
+    if (c.state !== "running" || !p || !c.servers?.length) {
+      throw Object.assign(new Error(`connect ECONNREFUSED: nothing listens on port ${port} in ${c.spec.name}`), { code: "ECONNREFUSED" });
+    }
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host: p.hostIP, port: p.hostPort ?? p.containerPort });
+      s.once("connect", () => resolve(s));
+      s.once("error", reject);
+    });
   }
 
   events(onEvent: (ev: RuntimeEvent) => void): () => void {

@@ -6,6 +6,8 @@
 // containers. Calls for the same container come from one pod worker, which
 // serializes them; the implementations do not lock per container.
 
+import type { StreamingRuntime } from "./streams.js";
+
 export type ContainerId = string;
 export type PullPolicy = "Always" | "IfNotPresent" | "Never";
 
@@ -90,6 +92,9 @@ export interface ContainerSpec {
   network?: ContainerNetwork;
   mounts?: Mount[];
   tty?: boolean;
+  /** Keep a stdin open to attach to (pod spec stdin); stdinOnce closes it after the first attach ends. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
   /** e.g. "SIGTERM" (default) or "SIGQUIT"; sent first by stop(). */
   stopSignal?: string;
 }
@@ -174,7 +179,7 @@ export interface RuntimeEvent {
   time: number;
 }
 
-export interface ContainerRuntime {
+export interface ContainerRuntime extends StreamingRuntime {
   /** "docker" or "fake". */
   readonly name: string;
 
