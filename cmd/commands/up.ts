@@ -26,6 +26,8 @@ export interface UpOptions {
   nodeCpu?: string;
   nodeMemory?: string;
   fakeHttp?: boolean;
+  /** Host port of the ingress controller (--ingress-port, default 8080; 0 = off). */
+  ingressPort?: number;
   /** Extra subject alternative names for the serving certificate (--tls-san). */
   tlsSan?: string[];
   verbose?: boolean;
@@ -63,6 +65,7 @@ export async function runUp(o: UpOptions): Promise<void> {
       runtime: o.runtime,
       nodeCapacity: capacity,
       fakeHttp: o.fakeHttp,
+      ingressPort: o.ingressPort,
       extraHosts: o.tlsSan,
       log: (line) => process.stderr.write(line + "\n"),
     });
@@ -86,6 +89,8 @@ export async function runUp(o: UpOptions): Promise<void> {
       `  dashboard:   ${cp.url}/ui`,
       `  store:       ${storeText}`,
       `  nodes:       ${nodesText}`,
+      ...(cluster.dns ? [`  cluster DNS: ${cluster.dns.address}:${cluster.dns.port} (kube-system/kube-dns, *.svc.cluster.local)`] : []),
+      ...(cluster.ingress ? [`  ingress:     http://127.0.0.1:${cluster.ingress.port} (IngressClass skiff)`] : []),
       `  state dir:   ${cp.paths.dir}`,
       "",
       "Use it with skiff or real kubectl:",

@@ -26,6 +26,8 @@ import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "
 import { buildLabTools, heartbeatFor, startSimulatedNodes, type LabTools } from "./lab-tools.js";
 import { buildMetricsPipeline, type MetricsPipeline } from "../metrics/pipeline.js";
 import type { HpaTuning } from "../controllers/quota-hpa.js";
+import { startClusterDns, type ClusterDns, type ClusterDnsOptions } from "../dns/cluster-dns.js";
+import { IngressController } from "../ingress/controller.js";
 
 export type RuntimeChoice = "auto" | "docker" | "fake";
 
@@ -59,6 +61,12 @@ export interface ClusterOptions extends ControlPlaneOptions {
   nodeHeartbeatMs?: number;
   /** On Docker, put pods on the cluster's own bridge network (default true; false: loopback pod IPs with published ports). */
   podNetwork?: boolean;
+  /** Cluster DNS (kube-dns), on unless false; `address`: the pod network's DNS address (default: a cluster IP on loopback). */
+  dns?: false | Pick<ClusterDnsOptions, "address" | "port" | "upstreams">;
+  /** Host port of the built-in ingress controller (`skiff up` defaults to 8080); 0 or absent = off. */
+  ingressPort?: number;
+  /** Address the ingress controller binds (default 127.0.0.1). */
+  ingressHost?: string;
 }
 
 export interface Cluster {
@@ -74,6 +82,10 @@ export interface Cluster {
   simulatedRuntime: ContainerRuntime | undefined;
   /** The Docker pod network (subnet, pod range, service range, dnsAddress); undefined on the fake runtime. */
   network: ClusterNetwork | undefined;
+  /** Cluster DNS, when it could bind its address. */
+  dns: ClusterDns | undefined;
+  /** The ingress controller, when it listens. */
+  ingress: IngressController | undefined;
   /** Stop everything; containers keep running unless removeContainers (agents adopt them on the next start). */
   close(opts?: { removeContainers?: boolean }): Promise<void>;
 }
@@ -134,6 +146,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const stops: Array<() => Promise<void>> = [];
   let runtime: ContainerRuntime | undefined;
   let simulatedRuntime: ContainerRuntime | undefined;
+  let dns: ClusterDns | undefined;
+  let ingress: IngressController | undefined;
+  const notice = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   try {
     const controllers = await startControllers({
       client,
@@ -198,6 +213,33 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       await proxy.start();
       stops.push(() => proxy.stop());
     }
+
+    if (opts.dns !== false) {
+      try {
+        // On the pod network the DNS address is reserved for us (pods' resolv.conf names it) and the
+        // kernel proxier leaves it alone; elsewhere kube-dns gets a cluster IP and the proxy carries its TCP.
+        const onNetwork = net ? { address: net.network.dnsAddress, tcpViaProxy: !net.kernel } : {};
+        const started = await startClusterDns({ client, informers, ...onNetwork, ...(opts.dns ?? {}), onError: (e) => onError("dns", e) });
+        dns = started;
+        stops.push(() => started.stop());
+      } catch (e) {
+        // Without DNS pods still run; names just do not resolve. Say why (port 53 needs privileges).
+        notice(`cluster DNS is off: ${(e as Error).message}`);
+      }
+    }
+    if (opts.ingressPort) {
+      const ctl = new IngressController({ client, informers, host: opts.ingressHost, port: opts.ingressPort, onError: (e) => onError("ingress", e) });
+      try {
+        await ctl.start();
+        ingress = ctl;
+        stops.push(() => ctl.stop());
+      } catch (e) {
+        await ctl.stop();
+        const err = e as NodeJS.ErrnoException;
+        const where = `${opts.ingressHost ?? "127.0.0.1"}:${opts.ingressPort}`;
+        notice(err.code === "EADDRINUSE" ? `ingress controller is off: ${where} is in use (skiff up --ingress-port N picks another, 0 turns it off)` : `ingress controller is off: ${err.message}`);
+      }
+    }
   } catch (e) {
     await tools.close();
     for (const s of stops.reverse()) await s().catch(() => undefined);
@@ -220,6 +262,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     labTools: tools,
     simulatedRuntime,
     network: net?.network,
+    dns,
+    ingress,
     close(closeOpts = {}) {
       closing ??= (async () => {
         await tools.close();
