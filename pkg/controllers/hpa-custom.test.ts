@@ -6,7 +6,7 @@ import { customResourceInfos, type CustomResourceDefinition } from "../api/custo
 import { FakeClock } from "../util/clock.js";
 import { HorizontalPodAutoscalerController, type HorizontalPodAutoscalerLike } from "./hpa.js";
 import type { HpaPod } from "./hpa-replicas.js";
-import { EventLog, newCluster, SnapshotLister } from "./testing.js";
+import { EventLog, newCluster, SnapshotLister } from "../../test/helpers/controllers.js";
 import { rfc3339 } from "./util.js";
 
 const crd = {
@@ -56,7 +56,7 @@ describe("HorizontalPodAutoscaler on a custom kind", () => {
         }),
     };
     const ctrl = new HorizontalPodAutoscalerController({ client, hpas, pods, metrics, events: new EventLog(), clock });
-    await ctrl.reconcile("default/w", new AbortController().signal);
+    await ctrl.reconcile("default/w");
     expect(((await client.get(infos[0], "default", "w")).spec as { size: number }).size).toBe(4);
     const hpa = await client.get<HorizontalPodAutoscalerLike>(R.horizontalpodautoscalers, "default", "w");
     expect(hpa.status).toMatchObject({ currentReplicas: 2, desiredReplicas: 4 });
