@@ -24,6 +24,7 @@ import { jsonTextTooDeep, tooDeepMessage, valueTooDeep } from "../util/json-dept
 import { readProtobufRequestBody, PROTOBUF_CONTENT_TYPE } from "../api/protobuf/codec.js";
 import { queryBool } from "./query-bool.js";
 import { deleteResponse } from "./delete-response.js";
+import { registerHpaV1Create } from "./hpa-v1.js";
 import { DEFAULT_RATE_LIMIT, installRateLimit, rateLimitFromEnv, type RateLimitOptions } from "./rate-limit.js";
 
 import { SKIFF_VERSION } from "../version.js";
@@ -129,7 +130,9 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     try {
       done(null, readProtobufRequestBody(body as Buffer));
     } catch (e) {
-      done(e as Error, undefined);
+      // A kind skiff does not know, posted to a path skiff does not serve, is a 404 (clients fall back to other versions on it), not a 415.
+      const unknownPath = e instanceof ApiError && e.reason === "UnsupportedMediaType" && !requestAttributes(req).isResourceRequest;
+      done(unknownPath ? new ApiError("NotFound", "the server could not find the requested resource") : (e as Error), undefined);
     }
   });
   app.addContentTypeParser(["application/apply-patch+yaml", "application/yaml"], { parseAs: "string" }, (req, body, done) => {
@@ -223,6 +226,7 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     handler: (req, reply) => handleResource(req, reply, parseResourcePath(req.params.group, req.params.version, req.params["*"])),
   });
 
+  registerHpaV1Create(app, registry);
   for (const plugin of opts.plugins ?? []) await plugin(app);
   if (opts.podStreams) registerPodStreaming(app, { registry, resolve: opts.podStreams });
 

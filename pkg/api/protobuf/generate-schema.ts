@@ -40,6 +40,8 @@ export const UPCOMING_KINDS: ReadonlyArray<{ group: string; version: string; kin
 /** Bodies that are not stored kinds: subresources kubectl posts (scale, eviction, token, binding) and DeleteOptions. */
 export const BODY_KINDS: ReadonlyArray<{ group: string; version: string; kind: string }> = [
   { group: "autoscaling", version: "v1", kind: "Scale" },
+  // `kubectl autoscale` posts autoscaling/v1 (pkg/apiserver/hpa-v1.ts converts it).
+  { group: "autoscaling", version: "v1", kind: "HorizontalPodAutoscaler" },
   { group: "policy", version: "v1", kind: "Eviction" },
   { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" },
   { group: "", version: "v1", kind: "Binding" },
