@@ -26,6 +26,7 @@ function normalize(o: Record<string, unknown>): unknown {
   const labels = copy.metadata.labels as Record<string, string> | undefined;
   if (labels) delete labels["kubernetes.io/metadata.name"];
   if (copy.spec) for (const k of ["clusterIP", "clusterIPs", "podCIDR", "podCIDRs"]) delete copy.spec[k];
+  if (o.kind === "APIService" && copy.spec) delete copy.spec.group;
   return copy;
 }
 
@@ -49,19 +50,27 @@ describe("protobuf create of every served built-in kind", () => {
   it.each(served.map((r) => [`${apiVersionOf(r)}/${r.kind}`, r] as const))("%s", async (key, info) => {
     const fixture = FIXTURES[key];
     expect(fixture, `a fixture for ${key} in pkg/api/protobuf/testdata/fixtures.ts`).toBeDefined();
-    const make = (name: string) => ({ apiVersion: apiVersionOf(info), kind: info.kind, ...fixture, metadata: { ...((fixture.metadata as object | undefined) ?? {}), name } });
-    const plural = info.plural;
-    const viaJson = await app.inject({ method: "POST", url: collectionUrl(info), payload: make(`${plural}-json`) });
+    // An APIService's name must be "<version>.<group>": each copy gets a group of its own.
+    const isApiService = info.kind === "APIService";
+    const nameOf = (variant: string) => (isApiService ? `v1.${variant}.example.com` : `${info.plural}-${variant}`);
+    const make = (variant: string) => ({
+      apiVersion: apiVersionOf(info),
+      kind: info.kind,
+      ...fixture,
+      ...(isApiService ? { spec: { ...(fixture.spec as object), group: `${variant}.example.com` } } : {}),
+      metadata: { ...((fixture.metadata as object | undefined) ?? {}), name: nameOf(variant) },
+    });
+    const viaJson = await app.inject({ method: "POST", url: collectionUrl(info), payload: make("json") });
     expect(viaJson.statusCode, viaJson.body).toBe(201);
     const viaProtobuf = await app.inject({
       method: "POST",
       url: collectionUrl(info),
       headers: { "content-type": PROTOBUF_CONTENT_TYPE, accept: `${PROTOBUF_CONTENT_TYPE},application/json` },
-      payload: encodeProtobufBody(make(`${plural}-pb`)),
+      payload: encodeProtobufBody(make("pb")),
     });
     expect(viaProtobuf.statusCode, viaProtobuf.body).toBe(201);
-    const a = (await app.inject({ url: `${collectionUrl(info)}/${plural}-json` })).json();
-    const b = (await app.inject({ url: `${collectionUrl(info)}/${plural}-pb` })).json();
+    const a = (await app.inject({ url: `${collectionUrl(info)}/${nameOf("json")}` })).json();
+    const b = (await app.inject({ url: `${collectionUrl(info)}/${nameOf("pb")}` })).json();
     expect(normalize(b)).toEqual(normalize(a));
   });
 
