@@ -8,7 +8,8 @@ import { InformerFactory } from "../client/informer.js";
 import type { Client } from "../client/client.js";
 import type { Registry } from "../apiserver/registry.js";
 import { startControllers, type RunningControllers } from "./manager.js";
-import { createNode, fakeKubelet, newCluster, waitFor, type FakeKubelet } from "./testing.js";
+import { createNode, fakeKubelet, newCluster, type FakeKubelet } from "../../test/helpers/controllers.js";
+import { eventually } from "../../test/helpers/eventually.js";
 import { controllerRef, isNotFound, type PodLike } from "./util.js";
 
 let registry: Registry;
@@ -51,47 +52,47 @@ describe("ReplicationController controller", () => {
     expect(created.spec).toMatchObject({ selector: { app: "legacy" }, replicas: 3 });
     expect(created.metadata.labels).toEqual({ app: "legacy" });
 
-    const pods = await waitFor(async () => {
+    const pods = await eventually("3 pods", async () => {
       const p = await podsOf("legacy");
       return p.length === 3 ? p : undefined;
-    }, 20_000, "3 pods");
+    }, { timeoutMs: 20_000 });
     for (const p of pods) {
       expect(controllerRef(p)).toMatchObject({ apiVersion: "v1", kind: "ReplicationController", name: "legacy", uid: created.metadata.uid });
       expect(p.metadata.name).toMatch(/^legacy-[a-z0-9]{5}$/);
     }
-    await waitFor(async () => {
+    await eventually("status 3/3 ready", async () => {
       const s = (await client.get(R.replicationcontrollers, "default", "legacy")).status as { replicas?: number; readyReplicas?: number } | undefined;
       return s?.replicas === 3 && s.readyReplicas === 3;
-    }, 20_000, "status 3/3 ready");
+    }, { timeoutMs: 20_000 });
 
     await client.patch(R.replicationcontrollers, "default", "legacy", "merge", { spec: { replicas: 1 } }, { subresource: "scale" });
-    await waitFor(async () => (await podsOf("legacy")).length === 1, 20_000, "scaled to 1");
+    await eventually("scaled to 1", async () => (await podsOf("legacy")).length === 1, { timeoutMs: 20_000 });
 
     await client.delete(R.replicationcontrollers, "default", "legacy", { propagationPolicy: "Background" });
-    await waitFor(async () => (await podsOf("legacy")).length === 0, 20_000, "pods collected with their RC");
+    await eventually("pods collected with their RC", async () => (await podsOf("legacy")).length === 0, { timeoutMs: 20_000 });
   });
 
   it("leaves pods of ReplicaSets alone and adopts a matching orphan", async () => {
     await client.create(R.pods, "default", { apiVersion: "v1", kind: "Pod", metadata: { name: "stray", labels: { app: "adopter" } }, spec: { containers: [{ name: "c", image: "skiff/busybox" }] } });
     const owner = await client.create(R.replicationcontrollers, "default", rc("adopter", 2));
-    const pods = await waitFor(async () => {
+    const pods = await eventually("orphan adopted plus one new pod", async () => {
       const p = await podsOf("adopter");
       return p.length === 2 && p.every((x) => controllerRef(x)?.uid === owner.metadata.uid) ? p : undefined;
-    }, 20_000, "orphan adopted plus one new pod");
+    }, { timeoutMs: 20_000 });
     expect(pods.map((p) => p.metadata.name)).toContain("stray");
   });
 });
 
 describe("ServiceAccount controller", () => {
   it("gives every namespace a default ServiceAccount and recreates it when deleted", async () => {
-    await waitFor(async () => (await client.get(R.serviceaccounts, "default", "default").catch(() => undefined)) !== undefined, 10_000, "default SA in default");
+    await eventually("default SA in default", async () => (await client.get(R.serviceaccounts, "default", "default").catch(() => undefined)) !== undefined, { timeoutMs: 10_000 });
     await client.create(R.namespaces, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: "team-sa" } });
-    const first = await waitFor(() => client.get(R.serviceaccounts, "team-sa", "default").catch(() => undefined), 10_000, "default SA in team-sa");
+    const first = await eventually("default SA in team-sa", () => client.get(R.serviceaccounts, "team-sa", "default").catch(() => undefined), { timeoutMs: 10_000 });
     await client.delete(R.serviceaccounts, "team-sa", "default");
-    const again = await waitFor(async () => {
+    const again = await eventually("default SA recreated", async () => {
       const sa = await client.get(R.serviceaccounts, "team-sa", "default").catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
       return sa && sa.metadata.uid !== first.metadata.uid ? sa : undefined;
-    }, 10_000, "default SA recreated");
+    }, { timeoutMs: 10_000 });
     expect(again.metadata.name).toBe("default");
   });
 });
