@@ -150,7 +150,7 @@ describe("streaming protocols on the fake runtime", () => {
 
   describe.skipIf(!haveKubectl)("real kubectl", () => {
     it("exec over WebSocket and over the SPDY fallback: output, stderr, stdin, exit code", { timeout: 120_000 }, async () => {
-      for (const env of [{}, { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false" }]) {
+      for (const env of [{}, { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false" }] as Array<Record<string, string>>) {
         const r = await kubectl(["exec", "box", "--", "sh", "-c", "echo out; exit 3"], undefined, env);
         expect(r).toMatchObject({ code: 3, stdout: "out\n" });
         expect(r.stderr).toContain("command terminated with exit code 3");
