@@ -278,13 +278,15 @@ describe("skiff workload commands against a bare control plane", () => {
   });
 
   it("lists events like kubectl events, oldest first, for one object or all namespaces", async () => {
+    // Ages of 10 min and more print as whole minutes (kubectl's HumanDuration), so a slow CLI start
+    // on a loaded machine cannot turn "12m" into "12m2s" as it could for ages under ten minutes.
     const at = (s: number) => new Date(Date.now() - s * 1000).toISOString();
-    await api.create(R.events, "default", { apiVersion: "v1", kind: "Event", metadata: { name: "solo.1" }, involvedObject: { apiVersion: "v1", kind: "Pod", name: "solo", namespace: "default" }, reason: "BackOff", message: "Back-off restarting failed container", type: "Warning", count: 3, firstTimestamp: at(600), lastTimestamp: at(120) });
+    await api.create(R.events, "default", { apiVersion: "v1", kind: "Event", metadata: { name: "solo.1" }, involvedObject: { apiVersion: "v1", kind: "Pod", name: "solo", namespace: "default" }, reason: "BackOff", message: "Back-off restarting failed container", type: "Warning", count: 3, firstTimestamp: at(1230), lastTimestamp: at(750) });
     const all = await skiff("events");
     expect(all.code).toBe(0);
     const lines = all.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
-    expect(lines[1]).toMatch(/^2m \(x3 over 10m\)\s+Warning\s+BackOff\s+Pod\/solo\s+Back-off restarting failed container$/);
+    expect(lines[1]).toMatch(/^12m \(x3 over 20m\)\s+Warning\s+BackOff\s+Pod\/solo\s+Back-off restarting failed container$/);
     expect(lines[2]).toMatch(/Normal\s+ScalingReplicaSet\s+Deployment\/web/);
     const forPod = await skiff("events", "--for", "pod/solo");
     expect(forPod.stdout.trimEnd().split("\n")).toHaveLength(2);
