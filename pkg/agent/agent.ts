@@ -25,6 +25,7 @@ import type { AgentPod } from "./types.js";
 import { VolumeManager } from "./volumes.js";
 import type { PodNetworkConfig } from "./sandbox.js";
 import { rmSync } from "node:fs";
+import { listeners } from "../util/host-net.js";
 
 /** Index of the shared pods informer: pods by spec.nodeName. */
 export const NODE_NAME_INDEX = "spec.nodeName";
@@ -492,6 +493,8 @@ export class Agent implements PodLogSource {
       const ip = p.status?.podIP ?? this.ips.get(pUid);
       if (ip) used.add(ip);
     }
+    // Loopback is shared with every other program: an address something listens on is taken.
+    for (const busy of listeners().ips) used.add(busy);
     const ip = lowestFreeIp(this.podCIDR, used);
     if (!ip) throw new Error(`node ${this.nodeName}: no free pod IP left in ${this.podCIDR}`);
     this.ips.set(uid, ip);

@@ -1,65 +1,35 @@
-// Every skiff process on a machine gets its own block of loopback addresses
-// and node ports, so two clusters at once (two `skiff up`, parallel test files)
-// never hand out the same service IP, node port or pod range: on loopback those
-// would collide in the proxy's listeners and in Docker's port publishing.
+// The loopback address plan, used when pods do not run on a Docker pod network
+// (the fake runtime, `--runtime fake`, control-plane-only processes): services
+// in 127.96.0.0/11, node pod ranges in 127.128.0.0/10, node ports 30000–32767.
+// On Docker, cluster IPs come from the cluster network instead (pkg/util/address-plan.ts).
 //
-// Block k: services 127.(96+k).0.0/16, node pod ranges starting at /24 number
-// k·512 inside 127.128.0.0/10, node ports starting at 30000 + k·86. Block 0 is
-// the documented default, so a single cluster looks exactly as DESIGN.md says.
-// A block is claimed with an exclusive lock file holding the pid; a lock whose
-// process is gone is taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Several skiff processes share the host's loopback, so allocation looks at
+// what is really in use instead of at lock files: an address or port some
+// socket listens on is skipped (host-net.ts listeners()). Each process starts
+// its search at its own block k (services 127.(96+k).0.0/16, pod ranges from
+// /24 number k·512, node ports from 30000 + k·86), so clusters starting at the
+// same moment, before either listens, rarely pick the same values.
+import { listeners } from "../util/host-net.js";
 
 export const BLOCKS = 32;
-let claimed: number | undefined;
+let chosen: number | undefined;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function tryLock(file: string): boolean {
-  try {
-    const fd = openSync(file, "wx", 0o644);
-    writeSync(fd, String(process.pid));
-    closeSync(fd);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") return false;
-    const pid = Number(readFileSync(file, "utf8").trim());
-    if (pid === process.pid) return true;
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) return false;
-    rmSync(file, { force: true });
-    return tryLock(file);
-  }
-}
-
-/** This process's block (claimed on first call, held until exit). SKIFF_ADDRESS_BLOCK pins one. */
+/** This process's block: SKIFF_ADDRESS_BLOCK pins one; otherwise derived from the pid, skipping blocks in use. */
 export function addressBlock(): number {
-  if (claimed !== undefined) return claimed;
+  if (chosen !== undefined) return chosen;
   const pinned = process.env.SKIFF_ADDRESS_BLOCK;
-  if (pinned !== undefined && /^\d+$/.test(pinned) && Number(pinned) < BLOCKS) return (claimed = Number(pinned));
-  const dir = join(tmpdir(), "skiff-address-blocks");
-  try {
-    mkdirSync(dir, { recursive: true });
-    for (let k = 0; k < BLOCKS; k++) {
-      const file = join(dir, `${k}.lock`);
-      if (tryLock(file)) {
-        claimed = k;
-        process.once("exit", () => rmSync(file, { force: true }));
-        return k;
-      }
-    }
-  } catch {
-    // No writable temp dir: fall back to the default block.
+  if (pinned !== undefined && /^\d+$/.test(pinned) && Number(pinned) < BLOCKS) return (chosen = Number(pinned));
+  const busy = new Set<number>();
+  for (const ip of listeners().ips) {
+    const m = /^127\.(\d+)\./.exec(ip);
+    if (m && Number(m[1]) >= 96 && Number(m[1]) < 96 + BLOCKS) busy.add(Number(m[1]) - 96);
   }
-  return (claimed = 0);
+  const start = process.pid % BLOCKS;
+  for (let j = 0; j < BLOCKS; j++) {
+    const k = (start + j) % BLOCKS;
+    if (!busy.has(k)) return (chosen = k);
+  }
+  return (chosen = start);
 }
 
 export function serviceCidr(): { base: number; text: string } {
@@ -74,4 +44,14 @@ export function podRangeStart(): number {
 
 export function nodePortStart(min: number, max: number): number {
   return min + ((addressBlock() * 86) % (max - min + 1));
+}
+
+/** True when some process on this host listens on the address (loopback cluster IPs, pod IPs). */
+export function addressInUse(ip: string): boolean {
+  return listeners().ips.has(ip);
+}
+
+/** True when some process listens on 127.0.0.1:port or on every address (node ports). */
+export function loopbackPortInUse(port: number): boolean {
+  return listeners().loopbackPorts.has(port);
 }

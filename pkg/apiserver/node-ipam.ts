@@ -4,6 +4,7 @@
 // routing on Linux, so pod IPs work on one machine without any setup.
 import { ApiError } from "../api/errors.js";
 import { podRangeStart } from "./address-block.js";
+import { listeners } from "../util/host-net.js";
 
 /** 127.128.0.0/10: 127.128.0.0 – 127.191.255.255, i.e. 16,384 node ranges of /24. */
 const FIRST = (127 << 24) | (128 << 16);
@@ -26,6 +27,11 @@ export function allocatePodCidr(inUse: Iterable<string>): string {
   const used = new Set<number>();
   for (const c of inUse) {
     const i = indexOfCidr(c);
+    if (i !== undefined) used.add(i);
+  }
+  // A /24 where some process already listens (another cluster's fake pods) is taken too.
+  for (const ip of listeners().ips) {
+    const i = indexOfCidr(ip.replace(/\.\d+$/, ".0/24"));
     if (i !== undefined) used.add(i);
   }
   // Start at this process's block (address-block.ts) and wrap around the whole range.

@@ -3,7 +3,7 @@
 // survive restarts and are released by deleting the Service: no separate
 // allocation table can drift from the objects.
 import { FieldError } from "../api/errors.js";
-import { nodePortStart, serviceCidr } from "./address-block.js";
+import { addressInUse, loopbackPortInUse, nodePortStart, serviceCidr } from "./address-block.js";
 import type { KubeObject } from "../api/types.js";
 import { cidrContains, cidrSize, FIRST_DYNAMIC_SERVICE_OFFSET, intToIp as planIntToIp, parseIpv4Cidr } from "../util/address-plan.js";
 
@@ -165,7 +165,8 @@ function nextFreeIp(used: Set<string>): string {
   const base = serviceCidr().base;
   for (let i = 2; i < IP_COUNT - 1; i++) {
     const ip = intToIp((base + i) >>> 0);
-    if (!used.has(ip)) return ip;
+    // Loopback is shared by every process: an address another cluster's proxy listens on is taken.
+    if (!used.has(ip) && !addressInUse(ip)) return ip;
   }
   throw new FieldError("Invalid", "spec.clusterIPs", [], `failed to allocate a service IP: range ${serviceCidr().text} is full`);
 }
@@ -191,7 +192,8 @@ function nextFreePort(used: Set<number>): number {
   const start = nodePortStart(min, max);
   for (let i = 0; i <= max - min; i++) {
     const p = min + ((start - min + i) % (max - min + 1));
-    if (!used.has(p)) return p;
+    // Node ports listen on the host's 127.0.0.1: a port another program holds is taken.
+    if (!used.has(p) && !loopbackPortInUse(p)) return p;
   }
   throw new FieldError("Invalid", "spec.ports", [], `failed to allocate a node port: range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max} is full`);
 }

@@ -73,9 +73,13 @@ export async function ensureClusterNetwork(docker: Dockerode, clusterId: string)
   return net;
 }
 
+/** Where a cluster's search for a subnet starts: derived from its id, so clusters starting together rarely race. */
+export function firstCandidate(clusterId: string): number {
+  return createHash("sha256").update(clusterId).digest().readUInt16BE(0) % CANDIDATE_COUNT;
+}
+
 async function createNetwork(docker: Dockerode, clusterId: string, name: string): Promise<ClusterNetwork> {
-  // Start at a candidate derived from the cluster id, so clusters starting together rarely race.
-  const start = createHash("sha256").update(clusterId).digest().readUInt16BE(0) % CANDIDATE_COUNT;
+  const start = firstCandidate(clusterId);
   let lastError = "";
   for (let round = 0; round < 2; round++) {
     const used = await subnetsInUse(docker);

@@ -73,3 +73,47 @@ export async function removeHostAddress(dev: string, ip: string): Promise<void> 
     if (!/Cannot assign|not found|No such/i.test(e.message)) throw e;
   });
 }
+
+/** Listening TCP sockets on this host right now, from /proc/net/tcp{,6}. */
+export interface Listeners {
+  /** IPv4 addresses with at least one listener (0.0.0.0 for wildcard binds). */
+  ips: Set<string>;
+  /** Ports listened on at 127.0.0.1 or on every address. */
+  loopbackPorts: Set<number>;
+}
+
+let cached: { at: number; value: Listeners } | undefined;
+
+/** Cached for half a second: allocations come in bursts, and the kernel's view is all that matters. */
+export function listeners(): Listeners {
+  const now = Date.now();
+  if (cached && now - cached.at < 500) return cached.value;
+  const value: Listeners = { ips: new Set(), loopbackPorts: new Set() };
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] !== "0A") continue; // LISTEN
+      const [addrHex, portHex] = (f[1] ?? "").split(":");
+      const ip = addrHex.length === 8 ? littleEndianHexToIp(addrHex) : mappedIpv4(addrHex);
+      if (ip === undefined) continue;
+      const port = parseInt(portHex, 16);
+      value.ips.add(ip);
+      if (ip === "127.0.0.1" || ip === "0.0.0.0") value.loopbackPorts.add(port);
+    }
+  }
+  cached = { at: now, value };
+  return value;
+}
+
+/** "::" and "::ffff:a.b.c.d" in /proc/net/tcp6's word-wise little-endian hex; other IPv6 addresses are ignored. */
+function mappedIpv4(hex: string): string | undefined {
+  if (/^0{32}$/.test(hex)) return "0.0.0.0";
+  if (hex.length === 32 && /^0{16}FFFF0000$/i.test(hex.slice(0, 24))) return littleEndianHexToIp(hex.slice(24));
+  return undefined;
+}
