@@ -167,7 +167,7 @@ describe.skipIf(!dockerUp)("pod networks never collide", () => {
         expect(await get(podIPOf(p), 8080)).toEqual({ ok: true, body: p.metadata.name });
       }
       if (isRoot) {
-        const ip = String((await cl.client.get(R.services, "default", "web")).spec?.clusterIP);
+        const ip = String(((await cl.client.get(R.services, "default", "web")).spec as { clusterIP?: string } | undefined)?.clusterIP);
         await until("cluster IP serves", async () => (await get(ip, 80)).ok, 30_000);
       }
     }
