@@ -29,6 +29,7 @@ import { HttpClient } from "../pkg/client/http-client.js";
 import { InformerFactory } from "../pkg/client/informer.js";
 import { loadKubeconfig } from "../pkg/client/kubeconfig.js";
 import { startCluster, type Cluster } from "../pkg/cluster/cluster.js";
+import { setUpPodNetwork, type PodNetworkSetup } from "../pkg/cluster/pod-network.js";
 import { DockerRuntime } from "../pkg/runtime/docker.js";
 import { LABELS } from "../pkg/runtime/runtime.js";
 import { argInt, hasFlag, printTable, writeResult } from "./lib.js";
@@ -243,6 +244,7 @@ async function main(): Promise<void> {
   let cluster: Cluster | undefined;
   let agent: Agent | undefined;
   let runtime: DockerRuntime | undefined;
+  let podNet: PodNetworkSetup | undefined;
   let informers: InformerFactory | undefined;
   let api: HttpClient | undefined;
   const deployments: string[] = [];
@@ -253,6 +255,7 @@ async function main(): Promise<void> {
       api?.close();
       await agent?.stop({ leaveContainers: false }).catch(() => undefined);
       informers?.stopAll();
+      await podNet?.remove();
       await runtime?.close().catch(() => undefined);
       await cluster?.close({ removeContainers: true }).catch(() => undefined);
       const swept = await sweep(docker).catch(() => 0);
@@ -272,7 +275,10 @@ async function main(): Promise<void> {
     informers = new InformerFactory(cluster.client);
     const podInformer = informers.for(R.pods);
     await podInformer.start();
+    // Pods on a pod network of their own, as startCluster's agents run them: sandbox + app container each.
+    podNet = await setUpPodNetwork(runtime, `bench-${nodeName}`);
     agent = new Agent({
+      podNetwork: podNet?.podNetwork,
       client: cluster.client,
       runtime,
       nodeName,
