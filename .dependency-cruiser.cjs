@@ -96,8 +96,8 @@ module.exports = {
     ),
     rule(
       "components-reach-the-cluster-through-client",
-      "controllers, scheduler, agent, proxy, mirror and the CLI features talk to the cluster only through pkg/client, so each can run as its own process.",
-      { path: pkgs("controllers", "scheduler", "agent", "proxy", "mirror", "chaos", "metrics", "dashboard", "apply", "describe", "why", "plan", "cli") },
+      "controllers, scheduler, agent, proxy, dns, ingress, mirror and the CLI features talk to the cluster only through pkg/client, so each can run as its own process.",
+      { path: pkgs("controllers", "scheduler", "agent", "proxy", "dns", "ingress", "mirror", "chaos", "metrics", "dashboard", "apply", "describe", "why", "plan", "cli") },
       { path: pkgs("apiserver", "store") },
     ),
     rule(
