@@ -1,9 +1,13 @@
 // `skiff cordon|uncordon|drain NODE` (also `skiff nodes cordon|uncordon|drain`):
-// mark a node unschedulable, and move its pods off it by deleting them.
+// mark a node unschedulable, and move its pods off it through the Eviction API,
+// which refuses (429) while a PodDisruptionBudget allows no disruption; such a
+// pod is retried every 5 s until the budget allows it or --timeout passes, as
+// kubectl drain does.
 import type { V1Pod } from "@kubernetes/client-node";
 import { ApiError } from "../../pkg/api/errors.js";
 import { R } from "../../pkg/api/kinds.js";
 import { HttpClient } from "../../pkg/client/http-client.js";
+import { resourcePath } from "../../pkg/client/rest.js";
 import { planDrain } from "../../pkg/describe/drain.js";
 import { connect, ExitError, type GlobalOptions } from "../context.js";
 import { describeError } from "../output.js";
@@ -25,6 +29,8 @@ export interface DrainOptions extends NodeCommandOptions {
 }
 
 const POLL_MS = 250;
+/** kubectl drain's wait between eviction attempts refused by a disruption budget. */
+const EVICTION_RETRY_MS = 5_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sets spec.unschedulable; prints "node/n1 cordoned" or "node/n1 already cordoned". */
@@ -64,6 +70,35 @@ function notDrained(node: string, message: string): ExitError {
   return new ExitError(1, `error: ${message}`);
 }
 
+/** POST pods/{name}/eviction, retrying while a disruption budget refuses (429), until the deadline. */
+async function evictUntilAllowed(client: HttpClient, pod: V1Pod, grace: number | undefined, deadline: number, o: DrainOptions): Promise<void> {
+  const ns = pod.metadata?.namespace ?? "";
+  const name = pod.metadata?.name ?? "";
+  process.stdout.write(`evicting pod ${ns}/${name}\n`);
+  const body = {
+    apiVersion: "policy/v1",
+    kind: "Eviction",
+    metadata: { name, namespace: ns },
+    deleteOptions: { ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}), preconditions: { uid: pod.metadata?.uid } },
+  };
+  for (;;) {
+    try {
+      await client.rest.request("POST", resourcePath(R.pods, ns, name, "eviction"), { body });
+      return;
+    } catch (e) {
+      // Already gone (or replaced by a pod of the same name): nothing left to evict.
+      if (e instanceof ApiError && (e.reason === "NotFound" || e.reason === "Conflict")) return;
+      if (!(e instanceof ApiError && e.reason === "TooManyRequests")) throw e;
+      if (Date.now() + EVICTION_RETRY_MS > deadline) {
+        process.stderr.write(`There are pending pods in node "${o.node}" when an error occurred: error when evicting pods/"${name}" -n "${ns}": global timeout reached: ${o.timeout}\n`);
+        throw notDrained(o.node, `error when evicting pods/"${name}" -n "${ns}": global timeout reached: ${o.timeout}`);
+      }
+      process.stderr.write(`error when evicting pods/"${name}" -n "${ns}" (will retry after 5s): ${e.message}\n`);
+      await sleep(EVICTION_RETRY_MS);
+    }
+  }
+}
+
 export async function runDrain(o: DrainOptions): Promise<void> {
   const timeoutMs = o.timeout ? parseDuration(o.timeout) : 0;
   await withClient(o.globals, async (client) => {
@@ -73,24 +108,18 @@ export async function runDrain(o: DrainOptions): Promise<void> {
     if (plan.errors.length > 0) throw notDrained(o.node, plan.errors.length === 1 ? plan.errors[0] : `[${plan.errors.join(", ")}]`);
     if (plan.warnings) process.stderr.write(`Warning: ${plan.warnings}\n`);
 
+    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+    const grace = o.gracePeriod !== undefined && o.gracePeriod >= 0 ? o.gracePeriod : undefined;
     const pending = new Map<string, V1Pod>();
-    for (const pod of plan.toDelete) {
-      const ns = pod.metadata?.namespace ?? "";
-      const name = pod.metadata?.name ?? "";
-      process.stdout.write(`evicting pod ${ns}/${name}\n`);
-      try {
-        const grace = o.gracePeriod !== undefined && o.gracePeriod >= 0 ? o.gracePeriod : undefined;
-        await client.delete(R.pods, ns, name, { gracePeriodSeconds: grace, preconditions: { uid: pod.metadata?.uid } });
-      } catch (e) {
-        // Already gone (or replaced by a pod of the same name): nothing left to evict.
-        if (!(e instanceof ApiError && (e.reason === "NotFound" || e.reason === "Conflict"))) throw e;
-      }
-      pending.set(pod.metadata?.uid ?? `${ns}/${name}`, pod);
-    }
+    await Promise.all(
+      plan.toDelete.map(async (pod) => {
+        await evictUntilAllowed(client, pod, grace, deadline, o);
+        pending.set(pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`, pod);
+      }),
+    );
 
     // A pod is gone when no pod with its uid remains on the node; the node's
     // agent removes a gracefully deleted pod once its containers have stopped.
-    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
     while (pending.size > 0) {
       const live = new Set((await listOnNode()).map((p) => p.metadata?.uid));
       for (const [uid, pod] of pending) {

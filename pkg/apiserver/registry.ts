@@ -547,7 +547,7 @@ export class Registry {
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    if (["Deployment", "ReplicaSet", "Service", "Pod", "Namespace", "DaemonSet"].includes(info.kind) || info.subresources.includes("scale")) {
+    if (["Deployment", "ReplicaSet", "Service", "Pod", "Namespace", "DaemonSet", "PodDisruptionBudget"].includes(info.kind) || info.subresources.includes("scale")) {
       meta.generation = 1;
     }
     switch (info.kind) {

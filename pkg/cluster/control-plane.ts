@@ -6,6 +6,7 @@ import { openStore } from "../store/index.js";
 import type { Store } from "../store/store.js";
 import { Registry, type AdmissionPlugin } from "../apiserver/registry.js";
 import { buildApiServer, type ApiServerOptions, type AuditEntry } from "../apiserver/server.js";
+import { podEvictionRoutes } from "../apiserver/pod-eviction.js";
 import type { Authorizer } from "../apiserver/auth.js";
 import { NodeRestriction, startAuthStack, type AuthStack } from "../auth/setup.js";
 import { admissionChain } from "../admission/index.js";
@@ -99,7 +100,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       podStreams: opts.podStreams,
       authorizer: auth.authorizer,
       audit: auth.audit,
-      plugins: [...auth.plugins, ...(opts.plugins ?? []), ...(dashboard ? [dashboard.plugin] : [])],
+      plugins: [...auth.plugins, podEvictionRoutes(registry), ...(opts.plugins ?? []), ...(dashboard ? [dashboard.plugin] : [])],
       sessions: dashboard?.sessions,
       anonymousGetPaths: [CLUSTER_INFO_PATH],
     });

@@ -1,5 +1,6 @@
 // Wiring for the controllers of the core APIs a namespace is expected to have
-// (issue 17) — ReplicationControllers, `default` ServiceAccounts — so the
+// (issue 17) — ReplicationControllers, `default` ServiceAccounts, PodDisruptionBudget
+// status — so the
 // controller manager adds them with one call, in the same shape as the others.
 import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
@@ -13,6 +14,8 @@ import { installOwnerIndexes } from "./indexes.js";
 import { ReplicationControllerController, type ReplicationControllerLike } from "./replication-controller.js";
 import type { Reconciler } from "./runner.js";
 import { ServiceAccountController } from "./serviceaccount.js";
+import { DisruptionController, type Scaled } from "./disruption.js";
+import type { PodDisruptionBudget } from "../api/disruption.js";
 import type { EventSink, PodLike } from "./util.js";
 
 export interface CoreApiControllerOptions {
@@ -26,6 +29,7 @@ export interface CoreApiControllerOptions {
 export interface CoreApiControllers {
   replicationControllers: ReplicationControllerController;
   serviceAccounts: ServiceAccountController;
+  disruption: DisruptionController;
   loops: Array<{ reconciler: Reconciler; queue: WorkQueue }>;
   /** Owners the garbage collector must know (pods of a deleted RC go with it). */
   monitored: MonitoredResource[];
@@ -54,10 +58,37 @@ export function registerCoreApiControllers(opts: CoreApiControllerOptions): Core
   namespaces.addEventHandler({ add: (n) => saQueue.add(keyOf(n)), update: (_o, n) => saQueue.add(keyOf(n)) });
   sas.addEventHandler({ delete: (sa) => enqueueAll(saQueue, serviceAccounts.serviceAccountChanged(sa, "delete")) });
 
+  const pdbs = informers.for<PodDisruptionBudget>(R.poddisruptionbudgets);
+  const pdbQueue = new WorkQueue({ clock, name: "disruption" });
+  const disruption = new DisruptionController({
+    client,
+    pdbs: pdbs.lister,
+    pods: pods.lister,
+    owners: {
+      replicaSets: informers.for<Scaled>(R.replicasets).lister,
+      deployments: informers.for<Scaled>(R.deployments).lister,
+      replicationControllers: rcs.lister,
+      statefulSets: informers.for<Scaled>(R.statefulsets).lister,
+    },
+    clock,
+  });
+  pdbs.addEventHandler({ add: (o) => pdbQueue.add(keyOf(o)), update: (_o, n) => pdbQueue.add(keyOf(n)) });
+  pods.addEventHandler({
+    add: (p) => enqueueAll(pdbQueue, disruption.podChanged(p)),
+    update: (o, n) => enqueueAll(pdbQueue, disruption.podChanged(n, o)),
+    delete: (p) => enqueueAll(pdbQueue, disruption.podChanged(p)),
+  });
+  // A scale change moves expectedPods/desiredHealthy of percentage budgets.
+  for (const info of [R.replicasets, R.deployments, R.statefulsets, R.replicationcontrollers]) {
+    informers.for<KubeObject>(info).addEventHandler({ update: (_o, n) => pdbs.lister.list(n.metadata.namespace).forEach((p) => pdbQueue.add(keyOf(p))) });
+  }
+
   return {
     replicationControllers,
     serviceAccounts,
+    disruption,
     loops: [
+      { reconciler: disruption, queue: pdbQueue },
       { reconciler: replicationControllers, queue: rcQueue },
       { reconciler: serviceAccounts, queue: saQueue },
     ],
