@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { RESOURCES, VIRTUAL_RESOURCES } from "../pkg/api/kinds.js";
 import { startCluster, type Cluster } from "../pkg/cluster/cluster.js";
-import { until } from "./helpers/lab-cluster.js";
+import { eventually } from "./helpers/eventually.js";
 
 const run = promisify(execFile);
 const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
@@ -62,7 +62,7 @@ describe.skipIf(!haveKubectl)("core APIs with real kubectl", () => {
 
   it("creates a service account; every namespace has a default one; pods run as default", async () => {
     expect(await kubectl("create", "serviceaccount", "bot")).toContain("serviceaccount/bot created");
-    await until("default service account", async () => (await kubectlResult(["get", "sa", "default"])).code === 0);
+    await eventually("default service account", async () => (await kubectlResult(["get", "sa", "default"])).code === 0, { timeoutMs: 30_000 });
     const out = await kubectl("get", "sa");
     expect(out).toMatch(/NAME\s+SECRETS\s+AGE/);
     expect(out).toMatch(/\nbot\s+0\s+/);
@@ -95,7 +95,7 @@ describe.skipIf(!haveKubectl)("core APIs with real kubectl", () => {
   it("RBAC bindings to the service account apply to its token", async () => {
     await kubectl("create", "role", "pod-reader", "--verb=get", "--verb=list", "--resource=pods");
     await kubectl("create", "rolebinding", "bot-reads", "--role=pod-reader", "--serviceaccount=default:bot");
-    await until("binding in effect", async () => (await kubectlResult(["--token", token, "get", "pod", "plain"])).code === 0, 20_000);
+    await eventually("binding in effect", async () => (await kubectlResult(["--token", token, "get", "pod", "plain"])).code === 0, { timeoutMs: 20_000 });
     expect(await kubectl("--token", token, "get", "pod", "plain", "-o", "name")).toBe("pod/plain\n");
     const denied = await kubectlResult(["--token", token, "get", "secrets"]);
     expect(denied.stderr).toContain('secrets is forbidden: User "system:serviceaccount:default:bot" cannot list resource "secrets" in API group "" in the namespace "default"');
@@ -107,7 +107,7 @@ describe.skipIf(!haveKubectl)("core APIs with real kubectl", () => {
       "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: web}\nspec:\n  replicas: 2\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: skiff/busybox}]}\n",
     );
     expect(await kubectl("scale", "rc", "web", "--replicas=3")).toContain("replicationcontroller/web scaled");
-    await until("3 ready replicas", async () => (await kubectl("get", "rc", "web", "-o", "jsonpath={.status.readyReplicas}")) === "3", 60_000);
+    await eventually("3 ready replicas", async () => (await kubectl("get", "rc", "web", "-o", "jsonpath={.status.readyReplicas}")) === "3", { timeoutMs: 60_000 });
     const out = await kubectl("get", "rc", "-o", "wide");
     expect(out).toMatch(/NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR/);
     expect(out).toMatch(/\nweb\s+3\s+3\s+3\s+\S+\s+web\s+skiff\/busybox\s+app=web/);
@@ -130,7 +130,7 @@ describe.skipIf(!haveKubectl)("core APIs with real kubectl", () => {
 
   it("a PodDisruptionBudget blocks kubectl drain until it allows the eviction", async () => {
     expect(await kubectl("create", "poddisruptionbudget", "web-pdb", "--selector=app=web", "--min-available=3")).toContain("poddisruptionbudget.policy/web-pdb created");
-    await until("budget computed", async () => (await kubectl("get", "pdb", "web-pdb", "-o", "jsonpath={.status.currentHealthy}/{.status.disruptionsAllowed}")) === "3/0", 30_000);
+    await eventually("budget computed", async () => (await kubectl("get", "pdb", "web-pdb", "-o", "jsonpath={.status.currentHealthy}/{.status.disruptionsAllowed}")) === "3/0", { timeoutMs: 30_000 });
     expect(await kubectl("get", "pdb")).toMatch(/NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\n\s*web-pdb\s+3\s+N\/A\s+0\s+/);
     const node = (await kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].spec.nodeName}")).trim();
     const blocked = await kubectlResult(["drain", node, "--ignore-daemonsets", "--force", "--timeout=8s"]);
@@ -138,7 +138,7 @@ describe.skipIf(!haveKubectl)("core APIs with real kubectl", () => {
     expect(blocked.stderr + blocked.stdout).toContain("Cannot evict pod as it would violate the pod's disruption budget.");
 
     await kubectl("patch", "pdb", "web-pdb", "--type=merge", "-p", '{"spec":{"minAvailable":2}}');
-    await until("one disruption allowed", async () => (await kubectl("get", "pdb", "web-pdb", "-o", "jsonpath={.status.disruptionsAllowed}")) === "1", 30_000);
+    await eventually("one disruption allowed", async () => (await kubectl("get", "pdb", "web-pdb", "-o", "jsonpath={.status.disruptionsAllowed}")) === "1", { timeoutMs: 30_000 });
     const drained = await kubectlResult(["drain", node, "--ignore-daemonsets", "--force", "--timeout=60s"]);
     expect(drained.code, drained.stderr).toBe(0);
     expect(drained.stdout).toContain(`node/${node} drained`);
