@@ -8,9 +8,13 @@
 // cycle pays for the score trace and compaction, end to end also for the
 // coalesced ConfigMap writes. Compare with and without to see what they cost.
 //
-// Two measurements:
+// Three measurements:
 // - cycle: scheduleOne + assume over an in-memory snapshot, no I/O — the
 //   scheduler's own cost per pod (target ≥ 5,000 pods/s at full size);
+// - the same cycle with every pod carrying a hard topology spread over zones
+//   (maxSkew 1) and required anti-affinity against its own replicas per node
+//   (issue 25): PodTopologySpread and InterPodAffinity count per domain in
+//   PreFilter, so this shows what those counts cost, as a ratio to the plain run;
 // - end to end: an in-process registry on the sqlite store in a temp dir,
 //   informers, the Scheduler with its event recorder; the clock runs from
 //   the first pod create until the last bind is written (target ≥ 1,000 pods/s).
@@ -69,9 +73,20 @@ function fakePod(i: number): Pod {
   });
 }
 
-function cycleBench(): { podsPerSec: number; seconds: number; cpuSeconds: number; podsPerCpuSec: number; unschedulable: number } {
+/** The same pod with issue 25's constraints: spread its replicas over zones, one per node. */
+function constrainedPod(i: number): Pod {
+  const pod = fakePod(i);
+  const app = String(pod.metadata.ownerReferences?.[0]?.uid);
+  const selector = { matchLabels: { app } };
+  pod.metadata.labels = { app };
+  pod.spec!.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: selector }];
+  pod.spec!.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: selector }] } };
+  return pod;
+}
+
+function cycleBench(makePodAt: (i: number) => Pod = fakePod): { podsPerSec: number; seconds: number; cpuSeconds: number; podsPerCpuSec: number; unschedulable: number } {
   const nodes = Array.from({ length: nodeCount }, (_, i) => fakeNode(i));
-  const pods = Array.from({ length: podCount }, (_, i) => fakePod(i));
+  const pods = Array.from({ length: podCount }, (_, i) => makePodAt(i));
   // Warm-up on a throw-away snapshot so the JIT has compiled the hot paths.
   const warm = buildSnapshot(nodes);
   for (let i = 0; i < Math.min(500, podCount); i++) {
@@ -159,8 +174,13 @@ async function endToEndBench(): Promise<{ podsPerSec: number; seconds: number; c
 async function main(): Promise<void> {
   console.log(`scheduler benchmark: ${podCount} pods onto ${nodeCount} nodes${withEvents ? "" : " (no events)"}${withDecisions ? " (decision records on)" : ""}`);
   const cycle = cycleBench();
+  const constrained = cycleBench(constrainedPod);
+  const ratio = constrained.podsPerCpuSec / cycle.podsPerCpuSec;
   if (cycleOnly) {
-    console.log(`cycle: ${Math.round(cycle.podsPerSec)} pods/s (${cycle.seconds.toFixed(2)} s wall, ${cycle.cpuSeconds.toFixed(2)} s cpu = ${Math.round(cycle.podsPerCpuSec)} pods/cpu-s; ${cycle.unschedulable} unschedulable)`);
+    for (const [label, c] of [["cycle", cycle], ["cycle with spread + anti-affinity", constrained]] as const) {
+      console.log(`${label}: ${Math.round(c.podsPerSec)} pods/s (${c.seconds.toFixed(2)} s wall, ${c.cpuSeconds.toFixed(2)} s cpu = ${Math.round(c.podsPerCpuSec)} pods/cpu-s; ${c.unschedulable} unschedulable)`);
+    }
+    console.log(`spread + anti-affinity / plain, per CPU second: ${ratio.toFixed(2)}`);
     return;
   }
   const e2e = await endToEndBench();
@@ -169,6 +189,8 @@ async function main(): Promise<void> {
     ["measurement", "result", "target (full size)"],
     ["scheduling cycle alone (scheduleOne + assume)", `${Math.round(cycle.podsPerSec)} pods/s (${cycle.seconds.toFixed(2)} s)`, "≥ 5,000 pods/s"],
     ["  per CPU second (ignores other processes)", `${Math.round(cycle.podsPerCpuSec)} pods/s`, ""],
+    ["cycle, every pod with zone spread + per-node anti-affinity", `${Math.round(constrained.podsPerSec)} pods/s (${constrained.seconds.toFixed(2)} s; ${constrained.unschedulable} unschedulable)`, ""],
+    ["  per CPU second, and its ratio to the plain cycle", `${Math.round(constrained.podsPerCpuSec)} pods/s (${ratio.toFixed(2)}×)`, ""],
     ["end to end (create pods → all bound, sqlite)", `${Math.round(e2e.podsPerSec)} pods/s (${e2e.seconds.toFixed(2)} s)`, "≥ 1,000 pods/s"],
     ["  of which creating the pods", `${e2e.createSeconds.toFixed(2)} s`, ""],
     ["  per CPU second (ignores other processes)", `${Math.round(podCount / e2e.cpuSeconds)} pods/s`, ""],
@@ -181,6 +203,13 @@ async function main(): Promise<void> {
     events: withEvents,
     decisions: withDecisions,
     cycle: { podsPerSec: Math.round(cycle.podsPerSec), seconds: round(cycle.seconds), podsPerCpuSec: Math.round(cycle.podsPerCpuSec), unschedulable: cycle.unschedulable },
+    cycleSpreadAntiAffinity: {
+      podsPerSec: Math.round(constrained.podsPerSec),
+      seconds: round(constrained.seconds),
+      podsPerCpuSec: Math.round(constrained.podsPerCpuSec),
+      unschedulable: constrained.unschedulable,
+      ratioToPlainPerCpuSec: round(ratio),
+    },
     endToEnd: { podsPerSec: Math.round(e2e.podsPerSec), seconds: round(e2e.seconds), podsPerCpuSec: Math.round(podCount / e2e.cpuSeconds), createSeconds: round(e2e.createSeconds), bound: e2e.bound, overcommittedNodes: e2e.overcommitted },
     rssMiB: Math.round(rssMiB),
   });

@@ -1,5 +1,6 @@
 // `skiff up`: start the control plane in this process and keep it running
 // until Ctrl-C / SIGTERM; optionally apply manifests once it answers.
+import { optionsFromEnv, type Level } from "../../pkg/admission/pod-security.js";
 import { startCluster, type RuntimeChoice } from "../../pkg/cluster/cluster.js";
 import { joinInstructions } from "../../pkg/cluster/join.js";
 import { decodeSources, ManifestErrors } from "../../pkg/manifest/decode.js";
@@ -28,6 +29,8 @@ export interface UpOptions {
   fakeHttp?: boolean;
   /** Host port of the ingress controller (--ingress-port, default 8080; 0 = off). */
   ingressPort?: number;
+  /** Level for namespaces without Pod Security labels (--pod-security). */
+  podSecurity?: Level;
   /** Extra subject alternative names for the serving certificate (--tls-san). */
   tlsSan?: string[];
   verbose?: boolean;
@@ -66,6 +69,7 @@ export async function runUp(o: UpOptions): Promise<void> {
       nodeCapacity: capacity,
       fakeHttp: o.fakeHttp,
       ingressPort: o.ingressPort,
+      ...(o.podSecurity ? { podSecurity: { ...optionsFromEnv(), defaultLevel: o.podSecurity } } : {}),
       extraHosts: o.tlsSan,
       log: (line) => process.stderr.write(line + "\n"),
     });

@@ -1,60 +1,76 @@
-// The PodSecurity admission plugin: refuses pod settings that let a workload
-// escape onto the host unless the cluster admin has enabled them — privileged
-// containers, the host's network/PID/IPC namespaces, capabilities beyond
-// Kubernetes' "baseline" set, and hostPath volumes outside an allow-list.
-// Kubernetes' baseline Pod Security Standard, enforced on pods and on every
-// pod template (Deployment, ReplicaSet, DaemonSet, StatefulSet, Job, CronJob),
-// so a bad template is refused at apply time rather than by a controller later.
+// Pod Security Admission as Kubernetes has it (k8s.io/pod-security-admission):
+// each namespace picks a Pod Security Standard level per mode with labels
 //
-// Runs before validation, so every read tolerates malformed input.
+//   pod-security.kubernetes.io/enforce: privileged|baseline|restricted   (+ enforce-version)
+//   pod-security.kubernetes.io/warn:    …                                 (+ warn-version)
+//   pod-security.kubernetes.io/audit:   …                                 (+ audit-version)
+//
+// and a namespace without a label gets the cluster's default (`skiff up
+// --pod-security LEVEL`). enforce refuses pods (403, Kubernetes' message);
+// warn answers with a Warning header kubectl prints; audit adds an annotation
+// to the request's audit log line. Workload templates (Deployment, Job, …)
+// are never refused — as on Kubernetes, their pods are, when the controller
+// creates them — but get warnings at the enforce and warn levels.
+//
+// skiff's default is baseline, not Kubernetes' privileged: skiff runs on a
+// workstation, and a privileged or host-namespace pod on the Docker runtime is
+// a pod on the user's own machine. The refusal says which label allows it.
 import { posix } from "node:path";
+import { resourceKey, R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import type { AdmissionAttributes, AdmissionPlugin } from "../apiserver/registry.js";
+import type { Store } from "../store/store.js";
 import { jsonEqual } from "../util/json-equal.js";
 import { forbidden } from "./forbidden.js";
+import { checkPod, levelAllowing, LEVELS, violationsText, type CheckOptions, type Level } from "./pod-security-checks.js";
+
+export { BASELINE_CAPABILITIES, checkPod, levelAllowing, type Level } from "./pod-security-checks.js";
+
+export const LABEL_PREFIX = "pod-security.kubernetes.io/";
+export const DEFAULT_LEVEL: Level = "baseline";
+type Mode = "enforce" | "warn" | "audit";
 
 export interface PodSecurityOptions {
-  /** Allow privileged containers, host namespaces and any capability (default false; env SKIFF_ALLOW_PRIVILEGED=1). */
-  allowPrivileged?: boolean;
+  /** Level for namespaces without a label, every mode (default baseline; env SKIFF_ALLOW_PRIVILEGED=1 means privileged). */
+  defaultLevel?: Level;
   /**
-   * Host directories hostPath volumes may use (the path or anything under it).
-   * Default: none; env SKIFF_ALLOWED_HOST_PATHS (colon-separated).
+   * Admin exemption kept from skiff's earlier policy: hostPath volumes under
+   * these directories pass baseline's hostPath check (restricted still refuses
+   * every hostPath, as a volume type). Env SKIFF_ALLOWED_HOST_PATHS=/a:/b.
    */
   allowedHostPaths?: string[];
+  /** Reads Namespace objects for their labels; without one every namespace gets the default. */
+  store?: Store;
 }
-
-/** Kubernetes' baseline policy: capabilities a container may add without being privileged. */
-export const BASELINE_CAPABILITIES: readonly string[] = [
-  "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
-  "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
-];
 
 type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => v !== null && typeof v === "object" && !Array.isArray(v);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-/** Where each kind keeps its pod spec, as a field path. */
-const POD_SPEC_PATHS: Record<string, string[]> = {
-  Pod: ["spec"],
-  Deployment: ["spec", "template", "spec"],
-  ReplicaSet: ["spec", "template", "spec"],
-  DaemonSet: ["spec", "template", "spec"],
-  StatefulSet: ["spec", "template", "spec"],
-  Job: ["spec", "template", "spec"],
-  CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
+/** Where each kind keeps its pod template (metadata + spec), as a path. */
+const TEMPLATE_PATHS: Record<string, string[]> = {
+  Pod: [],
+  Deployment: ["spec", "template"],
+  ReplicaSet: ["spec", "template"],
+  ReplicationController: ["spec", "template"],
+  DaemonSet: ["spec", "template"],
+  StatefulSet: ["spec", "template"],
+  Job: ["spec", "template"],
+  CronJob: ["spec", "jobTemplate", "spec", "template"],
+  PodTemplate: ["template"],
 };
 
-function podSpecOf(kind: string, obj: KubeObject | undefined): { spec: Rec; path: string } | undefined {
-  const path = POD_SPEC_PATHS[kind];
+function templateOf(kind: string, obj: KubeObject | undefined): { metadata: unknown; spec: unknown } | undefined {
+  const path = TEMPLATE_PATHS[kind];
   if (!path || !obj) return undefined;
   let cur: unknown = obj;
   for (const k of path) cur = isRec(cur) ? cur[k] : undefined;
-  return isRec(cur) ? { spec: cur, path: path.join(".") } : undefined;
+  return isRec(cur) ? { metadata: cur.metadata, spec: cur.spec } : undefined;
 }
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): PodSecurityOptions {
+  const privileged = env.SKIFF_ALLOW_PRIVILEGED === "1" || env.SKIFF_ALLOW_PRIVILEGED === "true";
   return {
-    allowPrivileged: env.SKIFF_ALLOW_PRIVILEGED === "1" || env.SKIFF_ALLOW_PRIVILEGED === "true",
+    ...(privileged ? { defaultLevel: "privileged" as const } : {}),
     allowedHostPaths: (env.SKIFF_ALLOWED_HOST_PATHS ?? "").split(":").filter((p) => p !== ""),
   };
 }
@@ -69,59 +85,86 @@ export function hostPathAllowed(p: string, allowed: readonly string[]): boolean 
   });
 }
 
-/** Every baseline violation in one pod spec, as "field.path: why" lines. */
-export function podSpecViolations(spec: Rec, path: string, opts: Required<PodSecurityOptions>): string[] {
-  const out: string[] = [];
-  const hint = "the cluster admin can allow it (SKIFF_ALLOW_PRIVILEGED=1 when starting skiff)";
-  if (!opts.allowPrivileged) {
-    for (const f of ["hostNetwork", "hostPID", "hostIPC"]) {
-      if (spec[f] === true) out.push(`${path}.${f}: sharing the host's ${f.slice(4)} namespace is not allowed; ${hint}`);
-    }
-    for (const field of ["initContainers", "containers", "ephemeralContainers"]) {
-      list(spec[field]).forEach((c, i) => {
-        if (!isRec(c) || !isRec(c.securityContext)) return;
-        const sc = c.securityContext;
-        const at = `${path}.${field}[${i}].securityContext`;
-        if (sc.privileged === true) out.push(`${at}.privileged: privileged containers are not allowed; ${hint}`);
-        const add = isRec(sc.capabilities) ? list(sc.capabilities.add) : [];
-        const extra = add.filter((cap) => !BASELINE_CAPABILITIES.includes(String(cap).toUpperCase().replace(/^CAP_/, "")));
-        if (extra.length > 0) {
-          out.push(`${at}.capabilities.add: adding ${extra.map((x) => JSON.stringify(x)).join(", ")} is not allowed (allowed: ${BASELINE_CAPABILITIES.join(", ")}); ${hint}`);
-        }
-      });
-    }
-  }
-  list(spec.volumes).forEach((v, i) => {
-    if (!isRec(v) || v.hostPath === undefined) return;
-    const hp = isRec(v.hostPath) ? v.hostPath.path : undefined;
-    if (typeof hp === "string" && hostPathAllowed(hp, opts.allowedHostPaths)) return;
-    const allowedText = opts.allowedHostPaths.length > 0 ? `allowed: ${opts.allowedHostPaths.join(", ")}` : "no host paths are allowed";
-    out.push(
-      `${path}.volumes[${i}].hostPath.path: hostPath volume ${JSON.stringify(hp)} is not allowed (${allowedText}); ` +
-        "the cluster admin can allow directories (SKIFF_ALLOWED_HOST_PATHS=/dir1:/dir2 when starting skiff)",
-    );
-  });
-  return out;
+export function isLevel(v: unknown): v is Level {
+  return typeof v === "string" && (LEVELS as readonly string[]).includes(v);
+}
+
+interface ModePolicy {
+  level: Level;
+  /** "latest" or "v1.32": shown in messages. */
+  version: string;
+}
+
+/**
+ * One mode's level from the namespace labels. An invalid level counts as
+ * restricted (Kubernetes: fail closed); an absent one is the default.
+ */
+export function policyFor(labels: Readonly<Record<string, string>> | undefined, mode: Mode, defaultLevel: Level): ModePolicy {
+  const raw = labels?.[`${LABEL_PREFIX}${mode}`];
+  const level = raw === undefined ? defaultLevel : isLevel(raw) ? raw : "restricted";
+  const v = labels?.[`${LABEL_PREFIX}${mode}-version`];
+  const version = v && /^v1\.\d+$/.test(v) ? v : "latest";
+  return { level, version };
 }
 
 export class PodSecurity implements AdmissionPlugin {
   readonly name = "PodSecurity";
-  private readonly opts: Required<PodSecurityOptions>;
+  private readonly defaultLevel: Level;
+  private readonly checkOpts: CheckOptions;
 
-  constructor(opts: PodSecurityOptions = {}) {
-    this.opts = { allowPrivileged: opts.allowPrivileged ?? false, allowedHostPaths: opts.allowedHostPaths ?? [] };
+  constructor(private readonly opts: PodSecurityOptions = {}) {
+    this.defaultLevel = opts.defaultLevel ?? DEFAULT_LEVEL;
+    this.checkOpts = { allowedHostPaths: opts.allowedHostPaths ?? [], hostPathAllowed };
   }
 
-  admit(a: AdmissionAttributes): void {
+  async admit(a: AdmissionAttributes): Promise<void> {
     if (a.operation === "DELETE" || a.subresource) return;
-    const found = podSpecOf(a.info.kind, a.object);
-    if (!found) return;
-    // An update that leaves the pod spec alone is not re-judged: objects admitted
-    // under a looser policy can still be scaled, labelled and deleted.
-    if (a.operation === "UPDATE" && jsonEqual(found.spec, podSpecOf(a.info.kind, a.oldObject)?.spec)) return;
-    const violations = podSpecViolations(found.spec, found.path, this.opts);
-    if (violations.length > 0) {
-      throw forbidden(a.info, a.name ?? a.object?.metadata?.name, `violates PodSecurity "baseline": ${violations.join("; ")}`);
+    const kind = a.info.kind;
+    const tpl = templateOf(kind, a.object);
+    if (!tpl) return;
+    // An update that leaves the pod spec alone is not judged again: objects
+    // admitted under a looser policy can still be labelled, scaled and deleted.
+    if (a.operation === "UPDATE" && jsonEqual(tpl.spec, templateOf(kind, a.oldObject)?.spec)) return;
+    const labels = await this.namespaceLabels(a.namespace);
+    const isPod = kind === "Pod";
+    const judged = new Map<string, string>();
+    const judge = (p: ModePolicy) => {
+      const key = `${p.level}:${p.version}`;
+      let text = judged.get(key);
+      if (text === undefined) judged.set(key, (text = violationsText(checkPod(tpl.metadata, tpl.spec, p.level, this.checkOpts))));
+      return text;
+    };
+
+    const enforce = policyFor(labels, "enforce", this.defaultLevel);
+    const enforced = judge(enforce);
+    if (isPod && enforced !== "") {
+      const allowing = levelAllowing(tpl.metadata, tpl.spec, this.checkOpts);
+      const ns = a.namespace ?? "default";
+      throw forbidden(
+        a.info,
+        a.name ?? a.object?.metadata?.name,
+        // Kubernetes' message word for word, then how to allow the pod the Kubernetes way.
+        `violates PodSecurity "${enforce.level}:${enforce.version}": ${enforced}. ` +
+          `The namespace label ${LABEL_PREFIX}enforce=${allowing} allows it: kubectl label --overwrite namespace ${ns} ${LABEL_PREFIX}enforce=${allowing}`,
+      );
     }
+    // Templates: what enforce would refuse in their pods is a warning now.
+    if (!isPod && enforced !== "") a.ctx.warnings.push(`would violate PodSecurity "${enforce.level}:${enforce.version}": ${enforced}`);
+    const warn = policyFor(labels, "warn", this.defaultLevel);
+    const warned = judge(warn);
+    if (warned !== "" && (isPod || warn.level !== enforce.level || warn.version !== enforce.version)) {
+      a.ctx.warnings.push(`would violate PodSecurity "${warn.level}:${warn.version}": ${warned}`);
+    }
+    const audit = policyFor(labels, "audit", this.defaultLevel);
+    const audited = judge(audit);
+    if (audited !== "") {
+      a.ctx.auditAnnotations = { ...a.ctx.auditAnnotations, "pod-security.kubernetes.io/audit-violations": `would violate PodSecurity "${audit.level}:${audit.version}": ${audited}` };
+    }
+  }
+
+  private async namespaceLabels(namespace: string | undefined): Promise<Readonly<Record<string, string>> | undefined> {
+    if (!namespace || !this.opts.store) return undefined;
+    const ns = await this.opts.store.get({ resource: resourceKey(R.namespaces), namespace: "", name: namespace });
+    return ns?.metadata.labels;
   }
 }

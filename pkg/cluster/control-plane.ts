@@ -45,7 +45,7 @@ export interface ControlPlaneOptions {
   admission?: AdmissionPlugin[];
   /** Extra API routes (the metrics.k8s.io API). */
   plugins?: ApiServerOptions["plugins"];
-  /** Which host-escaping pod settings the admin allows (default: none; env SKIFF_ALLOW_PRIVILEGED, SKIFF_ALLOWED_HOST_PATHS). */
+  /** Pod Security Admission: the level of namespaces without labels (default baseline; env SKIFF_ALLOW_PRIVILEGED=1 = privileged) and the hostPath exemption (env SKIFF_ALLOWED_HOST_PATHS). */
   podSecurity?: PodSecurityOptions;
   /** Serve the web dashboard at /ui (pkg/dashboard). */
   dashboard?: boolean;
@@ -82,7 +82,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   const store = await openStore(storeSpec(opts.store, paths));
   const apiExtensions = buildApiExtensions(store);
-  const registry = new Registry(store, { serviceCidr: opts.serviceCidr, admission: admissionChain(store, [apiExtensions.admission, new JobSelectorAdmission(), new PodSecurity({ ...optionsFromEnv(), ...opts.podSecurity }), ...(opts.admission ?? []), apiExtensions.policies, new NodeRestriction()]) });
+  const registry = new Registry(store, { serviceCidr: opts.serviceCidr, admission: admissionChain(store, [apiExtensions.admission, new JobSelectorAdmission(), new PodSecurity({ ...optionsFromEnv(), ...opts.podSecurity, store }), ...(opts.admission ?? []), apiExtensions.policies, new NodeRestriction()]) });
   let app: FastifyInstance | undefined;
   let auth: AuthStack | undefined;
   try {

@@ -30,7 +30,7 @@ export class NodeInfo {
   scalarAllocatable = new Map<string, number>();
   /** Sum of the pods' requests of those resources. */
   readonly scalarRequested = new Map<string, number>();
-  /** Pods here with any pod (anti-)affinity term: InterPodAffinity scores only need these. */
+  /** Pods here with terms that score other pods (required affinity, any preferred term): InterPodAffinity's PreScore needs only these. */
   readonly podsWithAffinity = new Set<PodInfo>();
   /** Pods here with required anti-affinity: every incoming pod is checked against them. */
   readonly podsWithRequiredAntiAffinity = new Set<PodInfo>();
@@ -40,7 +40,7 @@ export class NodeInfo {
    * cycle recounts only the nodes that changed since the last one.
    */
   generation = 0;
-  private readonly memos = new Map<string, { generation: number; value: unknown }>();
+  private readonly memos = new Map<number, { generation: number; value: unknown }>();
 
   // Derived from the Node object once per update, so filters do not rescan it.
   labels: Record<string, string> = {};
@@ -92,10 +92,11 @@ export class NodeInfo {
 
   /**
    * A value computed from this node's pods and labels, kept until they change.
-   * `key` must name everything else the value depends on (the selector, the
-   * namespace…).
+   * `key` (from memoKey) must name everything else the value depends on (the
+   * selector, the namespace…). A number, not the string itself: hashing a long
+   * string key for every node of every cycle cost more than the counting.
    */
-  memo<T>(key: string, compute: () => T): T {
+  memo<T>(key: number, compute: () => T): T {
     const m = this.memos.get(key);
     if (m && m.generation === this.generation) return m.value as T;
     const value = compute();
@@ -113,8 +114,11 @@ export class NodeInfo {
       else this.scalarRequested.delete(k);
     }
     if (p.affinity) {
-      if (sign > 0) this.podsWithAffinity.add(p);
-      else this.podsWithAffinity.delete(p);
+      const a = p.affinity;
+      if (a.requiredAffinity.length + a.preferredAffinity.length + a.preferredAntiAffinity.length > 0) {
+        if (sign > 0) this.podsWithAffinity.add(p);
+        else this.podsWithAffinity.delete(p);
+      }
       if (p.affinity.requiredAntiAffinity.length > 0) {
         if (sign > 0) this.podsWithRequiredAntiAffinity.add(p);
         else this.podsWithRequiredAntiAffinity.delete(p);
@@ -164,6 +168,24 @@ function scalarAllocatableOf(allocatable: Record<string, string> | undefined, ca
     for (const [k, v] of Object.entries(src)) if (k !== "cpu" && k !== "memory" && k !== "pods") out.set(k, bytes(v));
   }
   return out;
+}
+
+const memoKeys = new Map<string, number>();
+let nextMemoKey = 0;
+
+/**
+ * A small number standing for a memo key string, the same for equal strings.
+ * Interned once per pod per plugin, then used for every node. Bounded: when
+ * the table is reset, new numbers never reuse old ones, so stale memo entries
+ * simply miss.
+ */
+export function memoKey(key: string): number {
+  let n = memoKeys.get(key);
+  if (n === undefined) {
+    if (memoKeys.size > 100_000) memoKeys.clear();
+    memoKeys.set(key, (n = nextMemoKey++));
+  }
+  return n;
 }
 
 function portKey(hp: HostPort): string {

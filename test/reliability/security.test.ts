@@ -194,19 +194,19 @@ describe("a running control plane", () => {
     expect(JSON.parse(res.body).message).toMatch(/nests .* more than 100 levels/);
   });
 
-  it("refuses host-escaping pod settings by default (PodSecurity is wired into the control plane)", async () => {
+  it("refuses host-escaping pod settings by default (Pod Security Admission, baseline, is wired into the control plane)", async () => {
     const headers = { authorization: `Bearer ${cp.token}`, "content-type": "application/json" };
     const cases: Array<[string, Record<string, unknown>]> = [
-      ["spec.containers[0].securityContext.privileged", { containers: [{ name: "c", image: "skiff/busybox:latest", securityContext: { privileged: true } }] }],
-      ["spec.hostNetwork", { hostNetwork: true, containers: [{ name: "c", image: "skiff/busybox:latest" }] }],
-      ["spec.volumes[0].hostPath.path", { volumes: [{ name: "root", hostPath: { path: "/" } }], containers: [{ name: "c", image: "skiff/busybox:latest" }] }],
+      ['privileged (container "c" must not set securityContext.privileged=true)', { containers: [{ name: "c", image: "skiff/busybox:latest", securityContext: { privileged: true } }] }],
+      ["host namespaces (hostNetwork=true)", { hostNetwork: true, containers: [{ name: "c", image: "skiff/busybox:latest" }] }],
+      ['hostPath volumes (volume "root")', { volumes: [{ name: "root", hostPath: { path: "/" } }], containers: [{ name: "c", image: "skiff/busybox:latest" }] }],
     ];
-    for (const [field, spec] of cases) {
+    for (const [violation, spec] of cases) {
       const res = await send(cp, "POST", "/api/v1/namespaces/default/pods", { headers, body: JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "escape" }, spec }) });
-      expect(res.status, field).toBe(403);
-      expect(JSON.parse(res.body).message).toContain(field);
+      expect(res.status, violation).toBe(403);
+      expect(JSON.parse(res.body).message).toContain(`violates PodSecurity "baseline:latest": ${violation}`);
     }
-    recordResult({ kind: "check", check: "privileged containers, host namespaces and hostPath volumes are refused (403 naming the field) unless the admin allows them", leaks: [] });
+    recordResult({ kind: "check", check: "privileged containers, host namespaces and hostPath volumes are refused (403, PodSecurity baseline) unless a namespace label or the admin allows them", leaks: [] });
   });
 
   it("never writes the admin token into the audit log or the kubeconfig's neighbours", () => {

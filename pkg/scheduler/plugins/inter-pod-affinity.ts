@@ -26,7 +26,7 @@ import {
   type ScorePlugin,
 } from "../framework.js";
 import { matchesAllTerms, termMatches, type AffinityTerm } from "../affinity-terms.js";
-import type { NodeInfo } from "../node-info.js";
+import { memoKey, type NodeInfo } from "../node-info.js";
 
 const NAME = "InterPodAffinity";
 export const EXISTING_ANTI_AFFINITY_REASON = "node(s) didn't satisfy existing pods anti-affinity rules";
@@ -93,10 +93,11 @@ export const interPodAffinity = {
     };
     const sig = podSignature(pod, nsGen);
     const hasRequired = requiredAffinity.length > 0 || requiredAntiAffinity.length > 0;
-    const termsSig = hasRequired ? termsSignature(pod, nsGen, "required") : "";
+    const xantiKey = memoKey(`xanti\0${sig}`);
+    const reqKey = hasRequired ? memoKey(`req\0${termsSignature(pod, nsGen, "required")}`) : -1;
     for (const node of nodes) {
       if (node.podsWithRequiredAntiAffinity.size > 0) {
-        const blocked = node.memo(`xanti\0${sig}`, () => existingAntiPairs(node, pod, nsLabels));
+        const blocked = node.memo(xantiKey, () => existingAntiPairs(node, pod, nsLabels));
         for (const [k, v] of blocked) {
           let vs = s.existingAnti.get(k);
           if (!vs) s.existingAnti.set(k, (vs = new Set()));
@@ -104,7 +105,7 @@ export const interPodAffinity = {
         }
       }
       if (!hasRequired || node.podCount === 0) continue;
-      const m = node.memo(`req\0${termsSig}`, () => countRequired(node, requiredAffinity, requiredAntiAffinity, nsLabels));
+      const m = node.memo(reqKey, () => countRequired(node, requiredAffinity, requiredAntiAffinity, nsLabels));
       if (m.all > 0) {
         for (const t of requiredAffinity) {
           const v = node.labels[t.topologyKey];
@@ -157,8 +158,8 @@ export const interPodAffinity = {
     if (preferred.length === 0 && !anyExisting) return false;
     const nsLabels = nsLabelsOf(state);
     const nsGen = state.snapshot.namespaceGeneration ?? 0;
-    const sig = podSignature(pod, nsGen);
-    const prefSig = preferred.length > 0 ? termsSignature(pod, nsGen, "preferred") : "";
+    const xscoreKey = memoKey(`xscore\0${podSignature(pod, nsGen)}`);
+    const prefKey = preferred.length > 0 ? memoKey(`pref\0${termsSignature(pod, nsGen, "preferred")}`) : -1;
     const scores = new Map<string, Map<string, number>>();
     const add = (key: string, value: string | undefined, delta: number) => {
       if (value === undefined || delta === 0) return;
@@ -168,11 +169,11 @@ export const interPodAffinity = {
     };
     for (const node of nodes) {
       if (preferred.length > 0 && node.podCount > 0) {
-        const counts = node.memo(`pref\0${prefSig}`, () => preferred.map(([t]) => countMatches(node, t, nsLabels)));
+        const counts = node.memo(prefKey, () => preferred.map(([t]) => countMatches(node, t, nsLabels)));
         preferred.forEach(([t, sign], j) => add(t.topologyKey, node.labels[t.topologyKey], sign * t.weight * counts[j]));
       }
       if (node.podsWithAffinity.size > 0) {
-        const deltas = node.memo(`xscore\0${sig}`, () => existingScoreDeltas(node, pod, nsLabels));
+        const deltas = node.memo(xscoreKey, () => existingScoreDeltas(node, pod, nsLabels));
         for (const [k, d] of deltas) add(k, node.labels[k], d);
       }
     }

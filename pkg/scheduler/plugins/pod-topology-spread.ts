@@ -24,7 +24,7 @@ import {
   type PreFilterPlugin,
   type ScorePlugin,
 } from "../framework.js";
-import type { NodeInfo } from "../node-info.js";
+import { memoKey, type NodeInfo } from "../node-info.js";
 import type { PodInfo } from "../pod-info.js";
 import { matchesAnyTerm } from "./node-selector.js";
 import { podToleratesTaint } from "./tolerations.js";
@@ -44,8 +44,8 @@ interface Constraint {
   minDomains: number;
   honorNodeAffinity: boolean;
   honorTaints: boolean;
-  /** Memo key: what the count of a node depends on besides the node. */
-  key: string;
+  /** Memo key (memoKey): what the count of a node depends on besides the node. */
+  key: number;
   /** How many pods on a node this constraint counts. */
   count(node: NodeInfo): number;
   /** Whether the incoming pod itself matches (it adds one to its domain). */
@@ -92,7 +92,7 @@ function constraintsOf(pod: Pod, when: "DoNotSchedule" | "ScheduleAnyway"): Cons
     } catch {
       selector = LabelSelector.nothing();
     }
-    const key = `spread\0${ns}\0${selector.isNothing() ? "<nothing>" : selector.toString()}`;
+    const key = memoKey(`spread\0${ns}\0${selector.isNothing() ? "<nothing>" : selector.toString()}`);
     out.push({
       maxSkew: c.maxSkew,
       topologyKey: c.topologyKey,
@@ -118,7 +118,7 @@ function defaultConstraints(info: PodInfo): Constraint[] {
   const owner = info.ownerUid;
   if (owner === undefined) return [];
   const count = (node: NodeInfo) => node.ownerCounts.get(owner) ?? 0;
-  const base = { minDomains: 1, honorNodeAffinity: true, honorTaints: false, key: `owner\0${owner}`, count, selfMatch: true };
+  const base = { minDomains: 1, honorNodeAffinity: true, honorTaints: false, key: -1, count, selfMatch: true };
   return [
     { ...base, maxSkew: 3, topologyKey: ZONE_LABEL },
     { ...base, maxSkew: 5, topologyKey: HOSTNAME_LABEL },

@@ -2,7 +2,8 @@
 // 3-node fake-runtime cluster: topology spread over a zone label, required
 // anti-affinity (one replica per node, the fourth Pending), an extended
 // resource advertised through nodes/status, a scheduling gate removed by
-// `kubectl patch`, and a pod for a scheduler that does not exist.
+// `kubectl patch`, a pod for a scheduler that does not exist, and Pod Security
+// Admission levels set by namespace labels (enforced, warned).
 import { execFile } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,13 +22,16 @@ interface PodJson {
   status: { phase?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
 }
 
-describe.skipIf(!haveKubectl)("scheduling with real kubectl (spread, anti-affinity, extended resources, gates, schedulerName)", () => {
+describe.skipIf(!haveKubectl)("scheduling and pod security with real kubectl", () => {
   let lab: LabCluster;
 
   async function kubectl(...args: string[]): Promise<string> {
+    return (await kubectlBoth(...args)).stdout;
+  }
+
+  async function kubectlBoth(...args: string[]): Promise<{ stdout: string; stderr: string }> {
     try {
-      const { stdout } = await run(KUBECTL, args, { env: { ...process.env, KUBECONFIG: join(lab.dir, "kubeconfig"), HOME: lab.dir }, timeout: 30_000 });
-      return stdout;
+      return await run(KUBECTL, args, { env: { ...process.env, KUBECONFIG: join(lab.dir, "kubeconfig"), HOME: lab.dir }, timeout: 30_000 });
     } catch (e) {
       const err = e as { stderr?: string; message: string };
       throw new Error(`kubectl ${args.join(" ")} failed: ${err.stderr || err.message}`);
@@ -35,9 +39,13 @@ describe.skipIf(!haveKubectl)("scheduling with real kubectl (spread, anti-affini
   }
 
   async function apply(name: string, yaml: string): Promise<string> {
+    return (await applyBoth(name, yaml)).stdout;
+  }
+
+  async function applyBoth(name: string, yaml: string): Promise<{ stdout: string; stderr: string }> {
     const file = join(lab.dir, `${name}.yaml`);
     writeFileSync(file, yaml);
-    return kubectl("apply", "-f", file);
+    return kubectlBoth("apply", "-f", file);
   }
 
   async function pods(selector: string): Promise<PodJson[]> {
@@ -263,5 +271,75 @@ spec:
     expect(p.status.phase).toBe("Pending");
     expect(p.status.conditions ?? []).toEqual([]);
     expect(await kubectl("get", "events", "--field-selector", "involvedObject.name=other-scheduler", "-o", "name")).toBe("");
+  }, 60_000);
+
+  const hostNetworkPod = (name: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  hostNetwork: true
+  containers:
+  - name: nginx
+    image: nginx
+`;
+
+  it("refuses a hostNetwork pod under the default baseline level with Kubernetes' message and the label that allows it", async () => {
+    const err = await applyBoth("host-net", hostNetworkPod("host-net")).then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    expect(err).toContain(
+      'Error from server (Forbidden): error when creating "' + join(lab.dir, "host-net.yaml") + '": pods "host-net" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true).',
+    );
+    expect(err).toContain("kubectl label --overwrite namespace default pod-security.kubernetes.io/enforce=privileged");
+  }, 30_000);
+
+  it("follows namespace labels: enforce=privileged admits the pod, warn=restricted prints kubectl's Warning", async () => {
+    await apply("ns", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: lab\n");
+    await kubectl("label", "namespace", "lab", "pod-security.kubernetes.io/enforce=privileged", "pod-security.kubernetes.io/warn=restricted");
+    const out = await applyBoth("host-net-lab", hostNetworkPod("host-net").replace("  name: host-net", "  name: host-net\n  namespace: lab"));
+    expect(out.stdout).toContain("pod/host-net created");
+    expect(out.stderr).toContain('Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "nginx" must set securityContext.allowPrivilegeEscalation=false)');
+    expect(out.stderr).toContain("host namespaces (hostNetwork=true)");
+    // enforce=restricted refuses even a plain pod, naming the restricted checks.
+    await kubectl("label", "--overwrite", "namespace", "lab", "pod-security.kubernetes.io/enforce=restricted");
+    const err = await applyBoth("plain", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: plain\n  namespace: lab\nspec:\n  containers:\n  - name: nginx\n    image: nginx\n").then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    expect(err).toContain('pods "plain" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false');
+    expect(err).toContain("pod-security.kubernetes.io/enforce=baseline");
+  }, 30_000);
+
+  it("warns about a Deployment whose template violates the level, and its ReplicaSet's pods are refused", async () => {
+    const out = await applyBoth(
+      "host-pid",
+      `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: host-pid
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: host-pid}
+  template:
+    metadata:
+      labels: {app: host-pid}
+    spec:
+      hostPID: true
+      containers:
+      - name: nginx
+        image: nginx
+`,
+    );
+    expect(out.stdout).toContain("deployment.apps/host-pid created");
+    expect(out.stderr).toContain('Warning: would violate PodSecurity "baseline:latest": host namespaces (hostPID=true)');
+    const events = await until("FailedCreate on the ReplicaSet", async () => {
+      const e = await kubectl("get", "events", "--field-selector", "reason=FailedCreate", "-o", "jsonpath={.items[*].message}");
+      return e.includes("violates PodSecurity") && e;
+    });
+    expect(events).toContain('violates PodSecurity "baseline:latest": host namespaces (hostPID=true)');
+    expect(await pods("app=host-pid")).toEqual([]);
   }, 60_000);
 });
