@@ -4,7 +4,7 @@ import type { CoreV1Event, V1ConfigMap, V1Secret, V1Deployment, V1Endpoints, V1L
 import { isApiError } from "../api/errors.js";
 import { apiVersionOf, R, type ResourceInfo } from "../api/kinds.js";
 import { LabelSelector, type LabelSelectorObject } from "../api/selector.js";
-import type { KubeObject } from "../api/types.js";
+import { as, type KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import { describeConfigMap, describeEndpoints, describeGeneric, describeNamespace, describeService } from "./core.js";
 import { describeNode } from "./node.js";
@@ -26,7 +26,7 @@ export async function eventsFor(client: Client, obj: KubeObject, uid = obj.metad
   const ns = obj.metadata.namespace;
   const terms = [`involvedObject.name=${obj.metadata.name}`, ...(ns ? [`involvedObject.namespace=${ns}`] : []), `involvedObject.kind=${obj.kind}`, ...(uid ? [`involvedObject.uid=${uid}`] : [])];
   const list = await client.list(R.events, ns || undefined, { fieldSelector: terms.join(",") });
-  return list.items as unknown as CoreV1Event[];
+  return list.items.map((o) => as<CoreV1Event>(o));
 }
 
 function templateEqualIgnoringHash(a: unknown, b: unknown): boolean {
@@ -62,48 +62,48 @@ export async function describeObject(client: Client, info: ResourceInfo, object:
   const ns = obj.metadata.namespace;
   switch (info.kind) {
     case "Pod":
-      return describePod(obj as unknown as V1Pod, base);
+      return describePod(as<V1Pod>(obj), base);
     case "Deployment": {
       const owned = await ownedReplicaSets(client, obj);
-      const { newRs, oldRss } = splitReplicaSets(obj as unknown as V1Deployment, owned);
-      return describeDeployment(obj as unknown as V1Deployment, { ...base, newReplicaSet: newRs, oldReplicaSets: oldRss });
+      const { newRs, oldRss } = splitReplicaSets(as<V1Deployment>(obj), owned);
+      return describeDeployment(as<V1Deployment>(obj), { ...base, newReplicaSet: newRs, oldReplicaSets: oldRss });
     }
     case "ReplicaSet": {
       const sel = (obj.spec as { selector?: LabelSelectorObject } | undefined)?.selector;
       const pods = await client.list(R.pods, ns, { labelSelector: LabelSelector.fromObject(sel).toString() || undefined });
-      return describeReplicaSet(obj as unknown as V1ReplicaSet, { ...base, pods: pods.items as unknown as V1Pod[] });
+      return describeReplicaSet(as<V1ReplicaSet>(obj), { ...base, pods: pods.items.map((o) => as<V1Pod>(o)) });
     }
     case "Node": {
       const name = obj.metadata.name!;
       const pods = await client.list(R.pods, undefined, { fieldSelector: `spec.nodeName=${name},status.phase!=Succeeded,status.phase!=Failed` });
       let lease: V1Lease | string | undefined;
       try {
-        lease = (await client.get(R.leases, NODE_LEASE_NAMESPACE, name)) as unknown as V1Lease;
+        lease = as<V1Lease>(await client.get(R.leases, NODE_LEASE_NAMESPACE, name));
       } catch (e) {
         if (!isApiError(e)) throw e;
         lease = e.message;
       }
       // Agents report node events under the node's name as its uid, controllers under the real uid.
       const allEvents = events && [...events, ...(await eventsFor(client, obj, name))];
-      return describeNode(obj as unknown as V1Node, { now, events: allEvents, pods: pods.items as unknown as V1Pod[], lease });
+      return describeNode(as<V1Node>(obj), { now, events: allEvents, pods: pods.items.map((o) => as<V1Pod>(o)), lease });
     }
     case "Service": {
       let endpoints: V1Endpoints | undefined;
       try {
-        endpoints = (await client.get(R.endpoints, ns, obj.metadata.name!)) as unknown as V1Endpoints;
+        endpoints = as<V1Endpoints>(await client.get(R.endpoints, ns, obj.metadata.name!));
       } catch (e) {
         if (!isApiError(e) || e.reason !== "NotFound") throw e;
       }
-      return describeService(obj as unknown as V1Service, { ...base, endpoints });
+      return describeService(as<V1Service>(obj), { ...base, endpoints });
     }
     case "Namespace":
-      return describeNamespace(obj as unknown as V1Namespace);
+      return describeNamespace(as<V1Namespace>(obj));
     case "ConfigMap":
-      return describeConfigMap(obj as unknown as V1ConfigMap, base);
+      return describeConfigMap(as<V1ConfigMap>(obj), base);
     case "Endpoints":
-      return describeEndpoints(obj as unknown as V1Endpoints, base);
+      return describeEndpoints(as<V1Endpoints>(obj), base);
     case "Secret":
-      return describeSecret(obj as unknown as V1Secret);
+      return describeSecret(as<V1Secret>(obj));
     default:
       return describeGeneric(obj, base);
   }
