@@ -127,7 +127,8 @@ describe.skipIf(!dockerUp)("pod networks never collide", () => {
 
     // Two clusters starting at the same moment.
     [b, c] = await Promise.all([
-      startCluster({ stateDir: stateDir("b", bId), store: "memory", port: 0, nodes: 2, runtime: "docker", dashboard: false }),
+      // The hostPort pod below needs Pod Security "privileged" (baseline, skiff's default, refuses host ports).
+      startCluster({ stateDir: stateDir("b", bId), store: "memory", port: 0, nodes: 2, runtime: "docker", dashboard: false, podSecurity: { defaultLevel: "privileged" } }),
       startCluster({ stateDir: stateDir("c"), store: "memory", port: 0, nodes: 2, runtime: "docker", dashboard: false }),
     ]);
     for (const cl of [b, c]) {
