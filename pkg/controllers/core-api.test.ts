@@ -96,3 +96,27 @@ describe("ServiceAccount controller", () => {
     expect(again.metadata.name).toBe("default");
   });
 });
+
+describe("EndpointSlice mirroring", () => {
+  it("mirrors a selectorless Service's Endpoints into a labelled EndpointSlice and follows changes", async () => {
+    await client.create(R.services, "default", { apiVersion: "v1", kind: "Service", metadata: { name: "ext" }, spec: { ports: [{ port: 80 }] } });
+    await client.create(R.endpoints, "default", {
+      apiVersion: "v1",
+      kind: "Endpoints",
+      metadata: { name: "ext" },
+      subsets: [{ addresses: [{ ip: "10.1.0.1" }], notReadyAddresses: [{ ip: "10.1.0.2" }], ports: [{ name: "http", port: 8080 }] }],
+    } as KubeObject);
+    const slice = await eventually("mirrored slice", () => client.get(R.endpointslices, "default", "ext-0").catch(() => undefined), { timeoutMs: 10_000 });
+    expect(slice.metadata.labels).toMatchObject({ "kubernetes.io/service-name": "ext" });
+    expect(slice).toMatchObject({
+      addressType: "IPv4",
+      endpoints: [
+        { addresses: ["10.1.0.1"], conditions: { ready: true } },
+        { addresses: ["10.1.0.2"], conditions: { ready: false } },
+      ],
+      ports: [{ name: "http", port: 8080, protocol: "TCP" }],
+    });
+    await client.delete(R.endpoints, "default", "ext");
+    await eventually("slice removed with its Endpoints", async () => (await client.list(R.endpointslices, "default", { labelSelector: "kubernetes.io/service-name=ext" })).items.length === 0, { timeoutMs: 10_000 });
+  });
+});

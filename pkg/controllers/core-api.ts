@@ -16,6 +16,7 @@ import type { Reconciler } from "./runner.js";
 import { ServiceAccountController } from "./serviceaccount.js";
 import { DisruptionController, type Scaled } from "./disruption.js";
 import type { PodDisruptionBudget } from "../api/disruption.js";
+import { EndpointSliceMirror, SERVICE_NAME_LABEL } from "./endpointslice.js";
 import type { EventSink, PodLike } from "./util.js";
 
 export interface CoreApiControllerOptions {
@@ -30,6 +31,7 @@ export interface CoreApiControllers {
   replicationControllers: ReplicationControllerController;
   serviceAccounts: ServiceAccountController;
   disruption: DisruptionController;
+  endpointSlices: EndpointSliceMirror;
   loops: Array<{ reconciler: Reconciler; queue: WorkQueue }>;
   /** Owners the garbage collector must know (pods of a deleted RC go with it). */
   monitored: MonitoredResource[];
@@ -83,11 +85,25 @@ export function registerCoreApiControllers(opts: CoreApiControllerOptions): Core
     informers.for<KubeObject>(info).addEventHandler({ update: (_o, n) => pdbs.lister.list(n.metadata.namespace).forEach((p) => pdbQueue.add(keyOf(p))) });
   }
 
+  const endpoints = informers.for<KubeObject>(R.endpoints);
+  const slices = informers.for<KubeObject>(R.endpointslices);
+  const sliceQueue = new WorkQueue({ clock, name: "endpointslice-mirroring" });
+  const endpointSlices = new EndpointSliceMirror({ client, endpoints: endpoints.lister, slices: slices.lister });
+  endpoints.addEventHandler({ add: (o) => sliceQueue.add(keyOf(o)), update: (_o, n) => sliceQueue.add(keyOf(n)), delete: (o) => sliceQueue.add(keyOf(o)) });
+  // Someone edited or deleted a mirrored slice: put it back.
+  const sliceOwner = (s: KubeObject) => {
+    const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (svc) sliceQueue.add(`${s.metadata.namespace}/${svc}`);
+  };
+  slices.addEventHandler({ update: (_o, n) => sliceOwner(n), delete: sliceOwner });
+
   return {
     replicationControllers,
     serviceAccounts,
     disruption,
+    endpointSlices,
     loops: [
+      { reconciler: endpointSlices, queue: sliceQueue },
       { reconciler: disruption, queue: pdbQueue },
       { reconciler: replicationControllers, queue: rcQueue },
       { reconciler: serviceAccounts, queue: saQueue },
