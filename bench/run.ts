@@ -41,6 +41,20 @@ const yes = (met: boolean): string => (met ? "✓" : "✗ missed");
 
 const BENCHMARKS: Benchmark[] = [
   {
+    name: "protobuf",
+    script: "protobuf.js",
+    runs: (full) => [full ? [] : ["--iterations", "5000", "--rounds", "3"]],
+    isFull: (r) => num(r.iterations) >= 20_000,
+    table: (r) => ({
+      title: "Decoding one Pod request body: Kubernetes protobuf vs the same Pod as JSON (as the API server reads each)",
+      rows: [
+        ["figure", "skiff", "baseline (same run)", "ratio", "target", "met"],
+        ["µs per protobuf decode", fmt(num(r.protobufMicros), 2), `${fmt(num(r.jsonMicros), 2)} µs per JSON decode`, fmt(num(r.ratio), 2), `≤ ${num(obj(r.targets).ratio)}`, yes(num(r.ratio) <= num(obj(r.targets).ratio))],
+        ["body bytes", fmt(num(r.protobufBytes)), `${fmt(num(r.jsonBytes))} JSON bytes`, "", "", ""],
+      ],
+    }),
+  },
+  {
     name: "api",
     script: "api.js",
     runs: (full) => [full ? [] : ["--count", "5000"]],

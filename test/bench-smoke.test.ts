@@ -58,6 +58,11 @@ describe("benchmarks at CI size", () => {
     expect(r).toMatchObject({ nodes: 5, replicas: 10, scaleTo: 20 });
   }, 180_000);
 
+  it("protobuf decode vs JSON", async () => {
+    const r = await bench("protobuf.js", "protobuf", ["--iterations", "200", "--rounds", "1"]);
+    expect(r.ratio).toBeGreaterThan(0);
+  }, 180_000);
+
   it("proxy", async () => {
     const r = await bench("proxy.js", "proxy", ["--seconds", "1", "--connections", "2"]);
     expect((r.points as unknown[]).length).toBe(1);

@@ -21,6 +21,17 @@ const QUANTITY = ".k8s.io.apimachinery.pkg.api.resource.Quantity";
 const INT_OR_STRING = ".k8s.io.apimachinery.pkg.util.intstr.IntOrString";
 const RAW_EXTENSION = ".k8s.io.apimachinery.pkg.runtime.RawExtension";
 
+/** protobufjs computes fullName on every read (a walk up the namespaces); the hot paths ask once per type. */
+const names = new WeakMap<protobuf.Type, string>();
+function fullNameOf(type: protobuf.Type): string {
+  let n = names.get(type);
+  if (n === undefined) {
+    n = type.fullName;
+    names.set(type, n);
+  }
+  return n;
+}
+
 interface FieldOptions {
   inline?: boolean;
   omitempty?: boolean;
@@ -94,7 +105,7 @@ function parseGoDuration(text: string): number {
 
 /** A message's JSON form, or undefined when the message stands for "no value" (a zero Time). */
 function messageToJson(type: protobuf.Type, msg: Message): unknown {
-  switch (type.fullName) {
+  switch (fullNameOf(type)) {
     case TIME:
     case MICRO_TIME: {
       const seconds = int64(msg.seconds ?? 0);
@@ -179,7 +190,7 @@ function scalarFromJson(f: protobuf.Field, v: unknown, path: string): unknown {
 }
 
 function messageFromJson(type: protobuf.Type, v: unknown, path: string): Message {
-  switch (type.fullName) {
+  switch (fullNameOf(type)) {
     case TIME:
     case MICRO_TIME: {
       const ms = Date.parse(v as string);
