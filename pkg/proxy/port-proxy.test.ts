@@ -74,9 +74,9 @@ describe("PortProxy", () => {
     const p = makeProxy(s);
     p.update(s, []);
     await p.settled();
-    const t0 = performance.now();
+    // ECONNREFUSED (not a timeout) is the proof that nothing listens: no timed bound, which a
+    // loaded machine would break.
     await expect(connect(s.clusterIP, s.port)).rejects.toMatchObject({ code: "ECONNREFUSED" });
-    expect(performance.now() - t0).toBeLessThan(50);
   });
 
   it("opens when endpoints appear and closes again when they go", async () => {
