@@ -125,9 +125,9 @@ function defaultConstraints(info: PodInfo): Constraint[] {
   ];
 }
 
-/** Whether the constraint considers the node at all (its inclusion policies). */
-function included(c: Constraint, pod: Pod, node: NodeInfo): boolean {
-  if (c.honorNodeAffinity && !matchesNodeAffinity(pod, node)) return false;
+/** Whether a constraint with these policies considers the node at all; the node affinity answer is computed once per node by the caller. */
+function included(c: Constraint, pod: Pod, node: NodeInfo, affinityOk: () => boolean): boolean {
+  if (c.honorNodeAffinity && !affinityOk()) return false;
   if (c.honorTaints) {
     for (const t of node.taints) {
       if ((t.effect === "NoSchedule" || t.effect === "NoExecute") && !podToleratesTaint(pod, t)) return false;
@@ -136,10 +136,14 @@ function included(c: Constraint, pod: Pod, node: NodeInfo): boolean {
   return true;
 }
 
-function matchesNodeAffinity(pod: Pod, node: NodeInfo): boolean {
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (node.labels[k] !== v) return false;
+function nodeAffinityMatcher(pod: Pod): (node: NodeInfo) => boolean {
+  const selector = Object.entries(pod.spec?.nodeSelector ?? {});
   const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  return !terms || matchesAnyTerm(terms, node);
+  if (selector.length === 0 && !terms) return () => true;
+  return (node) => {
+    for (const [k, v] of selector) if (node.labels[k] !== v) return false;
+    return !terms || matchesAnyTerm(terms, node);
+  };
 }
 
 function hasAllKeys(constraints: readonly Constraint[], node: NodeInfo): boolean {
@@ -150,12 +154,15 @@ function hasAllKeys(constraints: readonly Constraint[], node: NodeInfo): boolean
 /** Matching pods per domain, over every node of the snapshot that has all the keys and passes the policies. */
 function countDomains(constraints: readonly Constraint[], pod: Pod, nodes: readonly NodeInfo[], requireAllKeys: boolean): Array<Map<string, number>> {
   const counts = constraints.map(() => new Map<string, number>());
+  const matches = nodeAffinityMatcher(pod);
   for (const node of nodes) {
     if (requireAllKeys && !hasAllKeys(constraints, node)) continue;
+    let aff: boolean | undefined;
+    const affinityOk = () => (aff ??= matches(node));
     for (let i = 0; i < constraints.length; i++) {
       const c = constraints[i];
       const value = node.labels[c.topologyKey];
-      if (value === undefined || !included(c, pod, node)) continue;
+      if (value === undefined || !included(c, pod, node, affinityOk)) continue;
       counts[i].set(value, (counts[i].get(value) ?? 0) + c.count(node));
     }
   }
