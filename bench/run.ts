@@ -130,6 +130,26 @@ const BENCHMARKS: Benchmark[] = [
     },
   },
   {
+    name: "dns",
+    script: "dns.js",
+    runs: (full) => [full ? ["--full"] : []],
+    isFull: (r) => num(r.services) >= 1_000,
+    table: (r) => {
+      if (r.skipped) return { title: "Cluster DNS (dnsperf)", rows: [["result"], [`skipped: ${String(r.skipped)}`]] };
+      const s = obj(r.skiff);
+      const b = obj(r.baseline);
+      return {
+        title: `Cluster DNS: dnsperf on loopback, ${num(r.outstanding)} outstanding queries, ${num(r.seconds)} s per server, ${fmt(num(r.services))} Services`,
+        rows: [
+          ["server", "queries/s", "avg latency (ms)", "p99 latency (ms)", "lost"],
+          ["cluster DNS (informer caches, A/SRV/NXDOMAIN mix)", fmt(num(s.qps)), fmt(num(s.avgMs), 2), fmt(num(s.p99Ms), 2), fmt(num(s.lost))],
+          ["baseline: bare dns-packet server, one fixed A record", fmt(num(b.qps)), fmt(num(b.avgMs), 2), fmt(num(b.p99Ms), 2), fmt(num(b.lost))],
+          ["ratio", `${fmt(num(r.ratio) * 100)}%`, "", "", ""],
+        ],
+      };
+    },
+  },
+  {
     name: "cluster-scale",
     script: "cluster-scale.js",
     runs: (full) => [full ? ["--full"] : []],

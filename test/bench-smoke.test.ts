@@ -68,6 +68,12 @@ describe("benchmarks at CI size", () => {
     expect((r.points as unknown[]).length).toBe(1);
   }, 180_000);
 
+  it("dns (dnsperf; a skipped result without it)", async () => {
+    const r = await bench("dns.js", "dns", ["--seconds", "1", "--services", "10"]);
+    expect(r.services).toBe(10);
+    if (!r.skipped) expect((r.skiff as { qps: number }).qps).toBeGreaterThan(0);
+  }, 180_000);
+
   it.skipIf(!docker)("startup (Docker)", async () => {
     const r = await bench("startup.js", "startup", ["--replicas", "2", "--timeout-seconds", "120"]);
     expect((r.points as Array<{ replicas: number }>)[0].replicas).toBe(2);
