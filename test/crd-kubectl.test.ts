@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { startControlPlane, type ControlPlane } from "../pkg/cluster/control-plane.js";
 import { until } from "./helpers/lab-cluster.js";
+import { CLI, cliBuilt } from "./helpers/skiff-process.js";
 
 const run = promisify(execFile);
 const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
@@ -102,6 +103,22 @@ describe.skipIf(!haveKubectl)("CustomResourceDefinitions with real kubectl", () 
     const smp = await kubectlResult("patch", "ct", "my-new-cron-object", "--type=strategic", "-p", '{"spec":{"image":"x"}}');
     expect(smp.ok).toBe(false);
     expect(smp.stderr).toMatch(/strategic-merge-patch\+json is not supported|unknown format/);
+  });
+
+  it("describes custom objects", async () => {
+    const described = await kubectl("describe", "ct", "my-new-cron-object");
+    expect(described).toMatch(/Name:\s+my-new-cron-object/);
+    expect(described).toMatch(/API Version:\s+stable\.example\.com\/v1/);
+    expect(described).toMatch(/Cron Spec:\s+0 \* \* \* \*/);
+  });
+
+  it.skipIf(!cliBuilt())("lets skiff's CLI name custom kinds it learns from discovery", async () => {
+    // A separate process: it knows no custom kind until it asks the server.
+    const { stdout } = await run(process.execPath, [CLI, "--kubeconfig", cp.paths.kubeconfig, "get", "ct"], { env: { ...process.env, HOME: dir }, timeout: 30_000 });
+    expect(stdout).toMatch(/NAME\s+SPEC\s+REPLICAS\s+AGE/);
+    expect(stdout).toMatch(/my-new-cron-object\s+0 \* \* \* \*\s+1/);
+    const described = await run(process.execPath, [CLI, "--kubeconfig", cp.paths.kubeconfig, "describe", "crontab", "my-new-cron-object"], { env: { ...process.env, HOME: dir }, timeout: 30_000 });
+    expect(described.stdout).toContain("my-new-cron-object");
   });
 
   it("updates status through the status subresource without touching spec", async () => {

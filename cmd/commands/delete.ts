@@ -5,7 +5,7 @@ import type { KubeList, KubeObject } from "../../pkg/api/types.js";
 import { resourcePath } from "../../pkg/client/rest.js";
 import { decodeSources, ManifestErrors } from "../../pkg/manifest/decode.js";
 import { connect, ExitError, type GlobalOptions } from "../context.js";
-import { parseTargets } from "./get.js";
+import { parseServedTargets } from "./get.js";
 
 export interface DeleteCommandOptions {
   kinds?: string;
@@ -46,7 +46,7 @@ export async function runDelete(o: DeleteCommandOptions): Promise<void> {
       }
     } else {
       if (!o.kinds) throw new ExitError(1, "error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'");
-      for (const t of parseTargets(o.kinds, o.names)) {
+      for (const t of await parseServedTargets(o.kinds, o.names, s)) {
         const ns = t.info.namespaced ? s.namespace : undefined;
         if (t.names.length > 0) {
           for (const name of t.names) victims.push({ info: t.info, namespace: ns, name });

@@ -6,7 +6,7 @@ import { HttpClient } from "../../pkg/client/http-client.js";
 import { describeObject } from "../../pkg/describe/describe.js";
 import { connect, ExitError, type GlobalOptions } from "../context.js";
 import { describeError } from "../output.js";
-import { parseTargets, type Target } from "./get.js";
+import { parseServedTargets, type Target } from "./get.js";
 
 export interface DescribeCommandOptions {
   kinds: string;
@@ -19,8 +19,8 @@ export interface DescribeCommandOptions {
 }
 
 export async function runDescribe(o: DescribeCommandOptions): Promise<void> {
-  const targets = parseTargets(o.kinds, o.names);
   const s = connect(o.globals);
+  const targets = await parseServedTargets(o.kinds, o.names, s);
   const client = new HttpClient(s.client);
   const ns = o.allNamespaces ? undefined : s.namespace;
   const errors: string[] = [];

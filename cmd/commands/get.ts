@@ -5,7 +5,8 @@ import { ApiError } from "../../pkg/api/errors.js";
 import type { KubeList, KubeObject } from "../../pkg/api/types.js";
 import type { Table } from "../../pkg/api/printers.js";
 import { resourcePath, type RestClient } from "../../pkg/client/rest.js";
-import { connect, ExitError, type GlobalOptions } from "../context.js";
+import { connect, ExitError, type GlobalOptions, type Session } from "../context.js";
+import { discoverServedKinds } from "../../pkg/client/discovery.js";
 import { formatColumns, tableRows, toYaml } from "../output.js";
 import { isTemplateFormat, templatePrinter } from "../template-output.js";
 
@@ -54,9 +55,23 @@ export function parseTargets(kinds: string, names: string[]): Target[] {
   return infos.map((info) => ({ info, names }));
 }
 
+/**
+ * parseTargets, learning the server's custom kinds (CRDs) first when a name is
+ * not a kind this process knows, as kubectl's discovery does.
+ */
+export async function parseServedTargets(kinds: string, names: string[], s: Session): Promise<Target[]> {
+  try {
+    return parseTargets(kinds, names);
+  } catch (e) {
+    if (!(e instanceof ExitError)) throw e;
+    await discoverServedKinds(s.client).catch(() => undefined);
+    return parseTargets(kinds, names);
+  }
+}
+
 export async function runGet(o: GetOptions): Promise<void> {
-  const targets = parseTargets(o.kinds, o.names);
   const s = connect(o.globals);
+  const targets = await parseServedTargets(o.kinds, o.names, s);
   const ns = o.allNamespaces ? undefined : s.namespace;
   const format = o.output ?? "";
   const template = isTemplateFormat(format) ? templatePrinter(format) : undefined;
