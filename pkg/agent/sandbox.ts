@@ -5,12 +5,12 @@
 // would write for the pod (dnsPolicy, dnsConfig).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { ContainerSpec, DnsSettings, Mount, PortMapping } from "../runtime/runtime.js";
+import { SANDBOX_CONTAINER, type ContainerSpec, type DnsSettings, type Mount, type PortMapping } from "../runtime/runtime.js";
 import { containerLabels } from "./container-spec.js";
 import type { AgentPod } from "./types.js";
 
-/** The sandbox's skiff.container label (Kubernetes container names are lowercase, so it never clashes). */
-export const SANDBOX_CONTAINER = "POD";
+/** The sandbox's skiff.container label (defined in runtime so chaos and tests can tell it apart). */
+export { SANDBOX_CONTAINER };
 
 /** What the agent needs to know of the cluster's pod network. */
 export interface PodNetworkConfig {

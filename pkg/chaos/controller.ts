@@ -17,7 +17,7 @@ import { LabelSelector } from "../api/selector.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import type { EventRecorder } from "../client/events.js";
-import { LABELS, type ContainerRuntime } from "../runtime/runtime.js";
+import { LABELS, SANDBOX_CONTAINER, type ContainerRuntime } from "../runtime/runtime.js";
 import type { FaultState } from "./faulty-client.js";
 
 export const CHAOS_ACTIONS = ["kill-node", "partition", "slow-node", "kill-pod", "oom"] as const;
@@ -262,8 +262,14 @@ export class ChaosController {
     if (!node) throw errors.badRequest(`pod ${req.pod} is not on a node yet`);
     const runtime = this.opts.targets.runtime(node);
     if (!runtime) throw this.notOurs(node);
+    // Only app containers: the pod's sandbox (pause) container carries the same
+    // pod-uid label, and OOM-killing it would take the pod's network down
+    // instead of producing an app container's OOMKilled + restart.
     const running = (await runtime.list({ [LABELS.podUid]: String(pod.metadata.uid) })).filter(
-      (c) => c.state === "running" && (!req.container || c.labels[LABELS.container] === req.container),
+      (c) =>
+        c.state === "running" &&
+        c.labels[LABELS.container] !== SANDBOX_CONTAINER &&
+        (!req.container || c.labels[LABELS.container] === req.container),
     );
     if (running.length === 0) throw errors.badRequest(`pod ${req.pod} has no running container${req.container ? ` named ${req.container}` : ""} on ${node}`);
     const target = running[0];

@@ -23,6 +23,14 @@ export const LABELS = {
   cluster: "skiff.cluster",
 } as const;
 
+/**
+ * The skiff.container label of a pod's sandbox (pause) container, which owns the
+ * pod's network namespace. Kubernetes container names are lowercase, so it never
+ * clashes with an app container. Anything that counts or targets a pod's
+ * containers (chaos, tests) must tell it apart.
+ */
+export const SANDBOX_CONTAINER = "POD";
+
 /** Labels create() insists on: a container without them would be invisible to list(). */
 export const REQUIRED_LABELS = [LABELS.podUid, LABELS.node, LABELS.container] as const;
 

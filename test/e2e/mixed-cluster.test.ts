@@ -11,7 +11,7 @@ import { SIMULATED_LABEL } from "../../pkg/cluster/lab-tools.js";
 import { ClusterScopedRuntime } from "../../pkg/runtime/cluster-scoped.js";
 import { DockerRuntime } from "../../pkg/runtime/docker.js";
 import { FakeRuntime } from "../../pkg/runtime/fake.js";
-import { LABELS } from "../../pkg/runtime/runtime.js";
+import { LABELS, SANDBOX_CONTAINER } from "../../pkg/runtime/runtime.js";
 import { appPods, deployment, isReady, startLabCluster, until, type LabCluster } from "../helpers/lab-cluster.js";
 
 const dockerUp = await new DockerRuntime().ping();
@@ -96,7 +96,9 @@ describe.skipIf(!dockerUp)("a mixed cluster on Docker", () => {
     const docker = new Docker();
     const running = await docker.listContainers({ filters: { label: [`${LABELS.cluster}=${clusterId}`] } });
     expect(running.map((c) => c.Labels[LABELS.podName]).every((n) => n?.startsWith("real-"))).toBe(true);
-    expect(running).toHaveLength(1);
+    // one pod on the docker node: its app container and its sandbox (pause) container
+    expect(running.filter((c) => c.Labels[LABELS.container] !== SANDBOX_CONTAINER)).toHaveLength(1);
+    expect(running.filter((c) => c.Labels[LABELS.container] === SANDBOX_CONTAINER)).toHaveLength(1);
   }, 180_000);
 
   it("chaos oom on the docker node: a real OOM kill, reported OOMKilled, then restarted", async () => {
