@@ -10,7 +10,7 @@ import { R } from "../../pkg/api/kinds.js";
 import type { KubeObject } from "../../pkg/api/types.js";
 import type { HttpClient } from "../../pkg/client/http-client.js";
 import { DockerRuntime } from "../../pkg/runtime/docker.js";
-import { LABELS } from "../../pkg/runtime/runtime.js";
+import { LABELS, SANDBOX_CONTAINER } from "../../pkg/runtime/runtime.js";
 import { dockerOrWarn } from "../helpers/docker.js";
 import { clientFor, kill9, killAll, startUp, waitFor, type Up } from "./cli-helpers.js";
 import { recordResult } from "./helpers.js";
@@ -225,7 +225,17 @@ for (const runtime of ["fake", "docker"] as const) {
         await waitFor("no orphan containers", async () => {
           const uids = new Set(((await client.list(R.pods, "default")).items as Obj[]).map((p) => p.metadata.uid));
           const all = (await docker!.list({ [LABELS.cluster]: clusterId })).filter((c) => c.state === "running");
-          return all.every((c) => uids.has(c.labels[LABELS.podUid])) && all.length === replicas;
+          // every live pod runs one app container plus its sandbox (pause) container; a
+          // sandbox whose pod is gone is an orphan like any other container
+          const sandboxes = all.filter((c) => c.labels[LABELS.container] === SANDBOX_CONTAINER);
+          const apps = all.filter((c) => c.labels[LABELS.container] !== SANDBOX_CONTAINER);
+          const sandboxPods = new Set(sandboxes.map((c) => c.labels[LABELS.podUid]));
+          return (
+            all.every((c) => uids.has(c.labels[LABELS.podUid])) &&
+            apps.length === replicas &&
+            sandboxes.length === replicas &&
+            apps.every((c) => sandboxPods.has(c.labels[LABELS.podUid]))
+          );
         }, 120_000);
       }
       recordResult({ kind: "fault", fault: `kill -9 during a rolling update (${runtime})`, finished: true, maxContainersPerPod: docker ? maxPerPod : undefined, lost: 0 });
