@@ -227,6 +227,29 @@ describe.skipIf(!docker)("labs on Docker", () => {
     await skiff(["delete", "-f", lab("01-web/")]);
   }, 240_000);
 
+  it("07-multi-tier: the frontend reaches its backend by Service name through cluster DNS", async () => {
+    expect((await skiff(["apply", "-f", lab("07-multi-tier/"), "--wait", "--timeout", "3m"])).code).toBe(0);
+    const port = parseInt((await skiff(["get", "svc", "frontend", "-n", "lab07", "-o", "jsonpath={.spec.ports[0].nodePort}"])).stdout, 10);
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = http.get({ host: "127.0.0.1", port, path, agent: false, timeout: 10_000 }, (res) => {
+          let body = "";
+          res.on("data", (d) => (body += d));
+          res.on("end", () => resolve(body.trim()));
+        });
+        req.on("timeout", () => req.destroy(new Error("timeout")));
+        req.on("error", reject);
+      });
+    // The answer names the backend pod that served it: "frontend got: backend backend-<rs>-<id>".
+    const seen = new Set<string>();
+    await until("answers from both backend pods through http://backend/", async () => {
+      const m = /^frontend got: backend (backend-[a-z0-9]+-[a-z0-9]{5})$/.exec(await get("/cgi-bin/app"));
+      if (m) seen.add(m[1]);
+      return seen.size >= 2;
+    });
+    await skiff(["delete", "-f", lab("07-multi-tier/")]);
+  }, 240_000);
+
   it("03-crash-loop: restarts with back-off; logs --previous and describe say why", async () => {
     expect((await skiff(["apply", "-f", lab("03-crash-loop/")])).code).toBe(0);
     await until(
