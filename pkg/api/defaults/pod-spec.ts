@@ -3,27 +3,10 @@
 // plus the small "set when unset" helpers the per-kind defaulters use. Kept
 // apart from defaults.ts so the per-kind files can import it without a cycle.
 
-export type Rec = Record<string, unknown>;
-
-export function isRec(v: unknown): v is Rec {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Set o[k] when it is absent or null (a Go pointer field). */
-export function setIfNil(o: Rec, k: string, v: unknown): void {
-  if (o[k] === undefined || o[k] === null) o[k] = v;
-}
-
-/** Set o[k] when it is absent, null, "" or 0 (a Go value field). */
-export function setIfZero(o: Rec, k: string, v: unknown): void {
-  if (o[k] === undefined || o[k] === null || o[k] === "" || o[k] === 0) o[k] = v;
-}
-
-/** The object at o[k], created when unset; undefined when something else is there. */
-export function ensureRec(o: Rec, k: string): Rec | undefined {
-  if (o[k] === undefined || o[k] === null) o[k] = {};
-  return isRec(o[k]) ? o[k] : undefined;
-}
+// The "set when unset" helpers live in fields.ts, beside the other per-kind files' setters;
+// re-exported so defaults.ts keeps one import for pod-spec defaulting.
+import { ensureRec, isRec, setIfNil, setIfZero, type Rec } from "./fields.js";
+export { ensureRec, isRec, setIfNil, setIfZero, type Rec };
 
 export function recs(v: unknown): Rec[] {
   return Array.isArray(v) ? v.filter(isRec) : [];
