@@ -345,11 +345,18 @@ export class PodWorker {
       }
       b.next(key, failedAt);
     }
-    // Everything of the old namespace goes: the old sandbox and the app containers that joined it.
+    // Everything of the old namespace stops: the old sandbox and the app containers
+    // that joined it. The old sandboxes and never-started app containers go; exited
+    // app containers stay, as the kubelet keeps dead containers: their exit codes and
+    // restart-count labels are what restartPolicy and restartCount are decided from
+    // (removing them restarted a Never pod's failed container and reset the others'
+    // restartCount to 0 after the engine lost every container of the pod).
     const stale = [...this.known.values()];
     await Promise.all(stale.filter((c) => c.state === "running").map((c) => this.stopContainer(c.id, 0)));
-    await Promise.all(stale.map((c) => this.ctx.runtime.remove(c.id)));
-    for (const c of stale) this.known.delete(c.id);
+    await this.refresh();
+    const gone = [...this.known.values()].filter((c) => c.labels[LABELS.container] === SANDBOX_CONTAINER || c.state !== "exited");
+    await Promise.all(gone.map((c) => this.ctx.runtime.remove(c.id)));
+    for (const c of gone) this.known.delete(c.id);
 
     await this.ctx.runtime.ensureImage(cfg.pauseImage, "IfNotPresent");
     const spec = sandboxSpec(pod, this.ctx.nodeName, cur ? attemptOf(cur) + 1 : 0, cfg, this.ctx.hostIP);

@@ -13,7 +13,7 @@ import { R } from "../../pkg/api/kinds.js";
 import type { KubeObject } from "../../pkg/api/types.js";
 import type { HttpClient } from "../../pkg/client/http-client.js";
 import { DockerRuntime } from "../../pkg/runtime/docker.js";
-import { LABELS } from "../../pkg/runtime/runtime.js";
+import { LABELS, SANDBOX_CONTAINER } from "../../pkg/runtime/runtime.js";
 import { dockerOrWarn } from "../helpers/docker.js";
 import { clientFor, killAll, startUp, waitFor, type Up } from "./cli-helpers.js";
 import { recordResult } from "./helpers.js";
@@ -114,7 +114,10 @@ describe("Docker daemon outage while pods run", () => {
     await waitFor("three running pods", running, 180_000);
     const clusterId = readFileSync(join(home, "cluster-id"), "utf8").trim();
     const before = await docker.list({ [LABELS.cluster]: clusterId });
-    expect(before.filter((x) => x.state === "running")).toHaveLength(3);
+    // each pod runs its app container plus its sandbox (pause) container
+    const isSandbox = (x: { labels: Record<string, string> }) => x.labels[LABELS.container] === SANDBOX_CONTAINER;
+    expect(before.filter((x) => x.state === "running" && !isSandbox(x))).toHaveLength(3);
+    expect(before.filter((x) => x.state === "running" && isSandbox(x))).toHaveLength(3);
 
     // The daemon "goes away"; its containers die while skiff cannot see it.
     await proxy.down();
@@ -131,11 +134,16 @@ describe("Docker daemon outage while pods run", () => {
       const ready = (p: Pod) => p.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True");
       return restarted(always) && ready(always) && restarted(onfailure) && never.status?.phase === "Failed" && never.status.containerStatuses?.[0]?.state.terminated?.exitCode === 137;
     }, 180_000);
-    // The Never pod stays down; the others have exactly one running container each.
+    // The Never pod stays down; the others have exactly one running app container
+    // and one running sandbox each.
     const after = (await docker.list({ [LABELS.cluster]: clusterId })).filter((x) => x.state === "running");
     const perPod = new Map<string, number>();
-    for (const x of after) perPod.set(x.labels[LABELS.podName], (perPod.get(x.labels[LABELS.podName]) ?? 0) + 1);
+    for (const x of after.filter((x) => !isSandbox(x))) perPod.set(x.labels[LABELS.podName], (perPod.get(x.labels[LABELS.podName]) ?? 0) + 1);
     expect(Object.fromEntries(perPod)).toEqual({ always: 1, onfailure: 1 });
+    const sandboxes = after.filter(isSandbox).map((x) => x.labels[LABELS.podName]);
+    expect(sandboxes).toContain("always");
+    expect(sandboxes).toContain("onfailure");
+    expect(sandboxes.length).toBe(new Set(sandboxes).size);
     const node = (await c.get(R.nodes, undefined, "node-1")) as Pod;
     expect(node.status?.conditions?.find((x) => x.type === "Ready")?.status).toBe("True");
     recordResult({ kind: "fault", fault: "Docker daemon unreachable for 5 s while its containers died (Always, OnFailure, Never pods)", restartedAsPolicySays: true, lost: 0 });
