@@ -31,6 +31,34 @@ export class SchedulerCache implements Snapshot {
   private readonly nsLabels = new Map<string, Readonly<Record<string, string>>>();
   /** See Snapshot.namespaceGeneration. */
   namespaceGeneration = 0;
+  /** See Snapshot.podsWithAffinityCount: over every NodeInfo, listed or not. */
+  podsWithAffinityCount = 0;
+  podsWithRequiredAntiAffinityCount = 0;
+  /**
+   * Per topology key asked for: controller uid → label value → its pods on the
+   * listed nodes with that value, and the number of distinct values. Built on
+   * first use, kept up to date as pods come and go, dropped when the node list
+   * or a listed node's value for the key changes.
+   */
+  private readonly topo = new Map<string, { domains: number; byOwner: Map<string, Map<string, number>> }>();
+  private readonly onPod = (ni: NodeInfo, p: PodInfo, sign: 1 | -1): void => {
+    const a = p.affinity;
+    if (a) {
+      if (a.requiredAffinity.length + a.preferredAffinity.length + a.preferredAntiAffinity.length > 0) this.podsWithAffinityCount += sign;
+      if (a.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinityCount += sign;
+    }
+    if (p.ownerUid === undefined || this.topo.size === 0 || !ni.node) return;
+    for (const [key, idx] of this.topo) {
+      const v = ni.labels[key];
+      if (v === undefined) continue;
+      let byValue = idx.byOwner.get(p.ownerUid);
+      if (!byValue) idx.byOwner.set(p.ownerUid, (byValue = new Map()));
+      const n = (byValue.get(v) ?? 0) + sign;
+      if (n > 0) byValue.set(v, n);
+      else byValue.delete(v);
+      if (byValue.size === 0) idx.byOwner.delete(p.ownerUid);
+    }
+  };
 
   // --- Snapshot ---------------------------------------------------------------
 
@@ -40,6 +68,27 @@ export class SchedulerCache implements Snapshot {
       this.list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     }
     return this.list;
+  }
+
+  ownerDomainCounts(topologyKey: string, owner: string): { counts: ReadonlyMap<string, number>; domains: number } {
+    let idx = this.topo.get(topologyKey);
+    if (!idx) {
+      idx = { domains: 0, byOwner: new Map() };
+      const values = new Set<string>();
+      for (const ni of this.nodes()) {
+        const v = ni.labels[topologyKey];
+        if (v === undefined) continue;
+        values.add(v);
+        for (const [o, n] of ni.ownerCounts) {
+          let byValue = idx.byOwner.get(o);
+          if (!byValue) idx.byOwner.set(o, (byValue = new Map()));
+          byValue.set(v, (byValue.get(v) ?? 0) + n);
+        }
+      }
+      idx.domains = values.size;
+      this.topo.set(topologyKey, idx);
+    }
+    return { counts: idx.byOwner.get(owner) ?? EMPTY_COUNTS, domains: idx.domains };
   }
 
   get(name: string): NodeInfo | undefined {
@@ -74,11 +123,20 @@ export class SchedulerCache implements Snapshot {
     const name = String(node.metadata.name);
     const ni = this.infos.get(name);
     if (ni) {
-      if (!ni.node) this.list = undefined;
+      if (!ni.node) this.nodesChanged();
+      else {
+        const labels = node.metadata.labels ?? {};
+        for (const key of this.topo.keys()) {
+          if (ni.labels[key] !== labels[key]) {
+            this.topo.clear();
+            break;
+          }
+        }
+      }
       ni.setNode(node);
     } else {
-      this.infos.set(name, new NodeInfo(name, node));
-      this.list = undefined;
+      this.infos.set(name, this.newNodeInfo(name, node));
+      this.nodesChanged();
     }
   }
 
@@ -90,7 +148,7 @@ export class SchedulerCache implements Snapshot {
   removeNode(name: string): void {
     const ni = this.infos.get(name);
     if (!ni) return;
-    this.list = undefined;
+    this.nodesChanged();
     if (ni.pods.size === 0) this.infos.delete(name);
     else ni.node = undefined;
   }
@@ -157,8 +215,19 @@ export class SchedulerCache implements Snapshot {
 
   private nodeInfo(name: string): NodeInfo {
     let ni = this.infos.get(name);
-    if (!ni) this.infos.set(name, (ni = new NodeInfo(name)));
+    if (!ni) this.infos.set(name, (ni = this.newNodeInfo(name)));
     return ni;
+  }
+
+  private newNodeInfo(name: string, node?: Node): NodeInfo {
+    const ni = new NodeInfo(name, node);
+    ni.listener = this.onPod;
+    return ni;
+  }
+
+  private nodesChanged(): void {
+    this.list = undefined;
+    this.topo.clear();
   }
 
   private detach(st: PodState): void {
@@ -168,6 +237,8 @@ export class SchedulerCache implements Snapshot {
     if (!ni.node && ni.pods.size === 0) this.infos.delete(st.node);
   }
 }
+
+const EMPTY_COUNTS: ReadonlyMap<string, number> = new Map();
 
 /** A cache filled from plain lists: for tests, benchmarks and one-off scheduleOne calls. */
 export function buildSnapshot(nodes: readonly Node[], pods: readonly Pod[] = [], namespaces: readonly KubeObject[] = []): SchedulerCache {

@@ -239,6 +239,20 @@ export interface Snapshot {
   namespaceLabels?(namespace: string): Readonly<Record<string, string>> | undefined;
   /** Bumped whenever a namespace's labels change, so per-node memos keyed on namespaces can tell. */
   readonly namespaceGeneration?: number;
+  /**
+   * Incremental counts kept by the scheduler cache, so plugins can skip a walk
+   * over every node (kube-scheduler's HavePodsWithAffinityList /
+   * HavePodsWithRequiredAntiAffinityList). Upper bounds: they may include pods
+   * on nodes outside nodes(), never miss one on a node inside.
+   */
+  readonly podsWithAffinityCount?: number;
+  readonly podsWithRequiredAntiAffinityCount?: number;
+  /**
+   * For the default topology spread: the pods of a controller per value of a
+   * node label, summed over nodes() (values with no such pod may be absent),
+   * and how many distinct values of that label nodes() has.
+   */
+  ownerDomainCounts?(topologyKey: string, owner: string): { counts: ReadonlyMap<string, number>; domains: number };
 }
 
 const EMPTY_SNAPSHOT: Snapshot = { nodes: () => [], get: () => undefined };

@@ -40,6 +40,8 @@ export class NodeInfo {
    * cycle recounts only the nodes that changed since the last one.
    */
   generation = 0;
+  /** Told of every pod added or removed here (the cache keeps cluster-wide counts from it). */
+  listener?: (node: NodeInfo, p: PodInfo, sign: 1 | -1) => void;
   private readonly memos = new Map<number, { generation: number; value: unknown }>();
 
   // Derived from the Node object once per update, so filters do not rescan it.
@@ -142,6 +144,7 @@ export class NodeInfo {
       if (n > 0) this.ownerCounts.set(p.ownerUid, n);
       else this.ownerCounts.delete(p.ownerUid);
     }
+    this.listener?.(this, p, sign);
   }
 
   /**

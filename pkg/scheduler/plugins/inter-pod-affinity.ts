@@ -77,6 +77,9 @@ function nsLabelsOf(state: CycleState): NamespaceLabels | undefined {
 export const interPodAffinity = {
   name: NAME,
   preFilter(state: CycleState, pod: Pod) {
+    // kube-scheduler's Skip: no terms of its own and no pod anywhere with required anti-affinity.
+    const own = state.podInfo.affinity;
+    if (!own?.requiredAffinity.length && !own?.requiredAntiAffinity.length && state.snapshot.podsWithRequiredAntiAffinityCount === 0) return SUCCESS;
     const nodes = state.snapshot.nodes();
     const nsLabels = nsLabelsOf(state);
     const nsGen = state.snapshot.namespaceGeneration ?? 0;
@@ -154,7 +157,9 @@ export const interPodAffinity = {
     const info = state.podInfo.affinity;
     const preferred = [...(info?.preferredAffinity ?? []).map((t) => [t, 1] as const), ...(info?.preferredAntiAffinity ?? []).map((t) => [t, -1] as const)];
     let anyExisting = false;
-    for (const node of nodes) if (node.podsWithAffinity.size > 0) anyExisting = true;
+    if (preferred.length > 0 || state.snapshot.podsWithAffinityCount !== 0) {
+      for (const node of nodes) if (node.podsWithAffinity.size > 0) anyExisting = true;
+    }
     if (preferred.length === 0 && !anyExisting) return false;
     const nsLabels = nsLabelsOf(state);
     const nsGen = state.snapshot.namespaceGeneration ?? 0;

@@ -62,7 +62,7 @@ interface FilterState {
 
 interface ScoreState {
   constraints: Constraint[];
-  counts: Array<Map<string, number>>;
+  counts: Array<ReadonlyMap<string, number>>;
   /** Per constraint: log(number of domains + 2), so spreading over more domains weighs more. */
   weights: number[];
   /** User constraints ignore nodes lacking any of their keys; the defaults do not. */
@@ -146,6 +146,10 @@ function nodeAffinityMatcher(pod: Pod): (node: NodeInfo) => boolean {
   };
 }
 
+function hasNodeAffinity(pod: Pod): boolean {
+  return Object.keys(pod.spec?.nodeSelector ?? {}).length > 0 || pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms !== undefined;
+}
+
 function hasAllKeys(constraints: readonly Constraint[], node: NodeInfo): boolean {
   for (const c of constraints) if (node.labels[c.topologyKey] === undefined) return false;
   return true;
@@ -203,9 +207,20 @@ export const podTopologySpread = {
     const constraints = own.length > 0 ? constraintsOf(pod, "ScheduleAnyway") : defaultConstraints(state.podInfo);
     if (constraints.length === 0) return false;
     const requireAllKeys = own.length > 0;
-    const nodes = state.snapshot.nodes();
-    const counts = countDomains(constraints, pod, nodes, requireAllKeys);
-    const weights = counts.map((m) => Math.log(m.size + 2));
+    const snap = state.snapshot;
+    const owner = state.podInfo.ownerUid;
+    let counts: Array<ReadonlyMap<string, number>>;
+    let weights: number[];
+    if (!requireAllKeys && owner !== undefined && snap.ownerDomainCounts && !hasNodeAffinity(pod)) {
+      // The defaults over every node (no node affinity to honour, no taints policy):
+      // the cache keeps these per controller, so no walk over the nodes.
+      const per = constraints.map((c) => snap.ownerDomainCounts!(c.topologyKey, owner));
+      counts = per.map((d) => new Map(d.counts));
+      weights = per.map((d) => Math.log(d.domains + 2));
+    } else {
+      counts = countDomains(constraints, pod, snap.nodes(), requireAllKeys);
+      weights = counts.map((m) => Math.log(m.size + 2));
+    }
     state.write(`${NAME}/score`, { constraints, counts, weights, requireAllKeys } satisfies ScoreState);
     return true;
   },
