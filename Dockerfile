@@ -17,7 +17,7 @@ RUN node node_modules/typescript/bin/tsc -p tsconfig.json && npm prune --omit=de
 
 FROM ${BASE}
 WORKDIR /app
-ENV NODE_ENV=production SKIFF_HOME=/var/lib/skiff
+ENV NODE_ENV=production SKIFF_HOME=/var/lib/skiff SKIFF_ENGINE_SEES_STATE_DIR=false
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

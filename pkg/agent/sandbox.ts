@@ -100,6 +100,12 @@ export function resolvConfText(dns: DnsSettings): string {
 export function resolvConfMount(pod: AgentPod, cfg: PodNetworkConfig, dir: string): Mount | undefined {
   const dns = podDnsSettings(pod, cfg);
   if (!dns) return undefined;
+  // skiff itself in a container (the image sets SKIFF_ENGINE_SEES_STATE_DIR=false; the engine's
+  // socket is mounted): the engine resolves bind-mount sources on the host, where this state dir does
+  // not exist, so a mount would make every pod fail to start. Pods keep Docker's resolver instead (no
+  // cluster names), as the README's "In a container" section says. Not /.dockerenv: CI machines may
+  // themselves be containers whose engine does see their files.
+  if (process.env.SKIFF_ENGINE_SEES_STATE_DIR === "false") return undefined;
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "resolv.conf");
   writeFileSync(file, resolvConfText(dns));
