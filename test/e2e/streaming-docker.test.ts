@@ -191,8 +191,18 @@ describe.skipIf(!ready)("exec, attach, cp and port-forward on Docker (real kubec
       await tmux("send-keys", "-t", session, "stty size", "Enter");
       await until("the first size", async () => /^30 100\s*$/m.test(await tmux("capture-pane", "-p", "-t", session)), 20_000);
       await tmux("resize-window", "-t", session, "-x", "120", "-y", "40");
-      await tmux("send-keys", "-t", session, "clear; stty size", "Enter");
-      await until("the new size", async () => /^40 120\s*$/m.test(await tmux("capture-pane", "-p", "-t", session)), 20_000);
+      // kubectl learns the new size from SIGWINCH and sends it on the resize
+      // channel asynchronously; a command typed at once can still see the old
+      // size, so retype it (as a person would) until the new size shows.
+      await until(
+        "the new size",
+        async () => {
+          await tmux("send-keys", "-t", session, "clear; stty size", "Enter");
+          await new Promise((r) => setTimeout(r, 700));
+          return /^40 120\s*$/m.test(await tmux("capture-pane", "-p", "-t", session));
+        },
+        30_000,
+      );
       await tmux("send-keys", "-t", session, "C-d");
       await until("the shell to end", async () => /EXITED-0/.test(await tmux("capture-pane", "-p", "-t", session)), 20_000);
     } finally {
