@@ -13,11 +13,23 @@ import { EventRecorder } from "../client/events.js";
 import { SharedInformer } from "../client/informer.js";
 import type { EventHandler } from "../client/lister.js";
 import { realClock, type Clock, type TimerHandle } from "../util/clock.js";
-import { LABELS, type ContainerRuntime, type ContainerStatus, type RuntimeEvent } from "../runtime/runtime.js";
+import { LABELS, type ContainerRuntime, type ContainerStatus, type ImageInfo, type RuntimeEvent } from "../runtime/runtime.js";
 import { normalizeImageRef } from "../runtime/runtime.js";
 import { Backoff, DEFAULT_BACKOFF, type BackoffConfig } from "./backoff.js";
 import { agentLogs, agentStats, type NodeStats, type PodLogOptions, type PodLogSource } from "./logs.js";
-import { hostCapacity, keepExtendedResources, leaseObject, LEASE_NAMESPACE, nodeObject, nodeStatus, nodeStatusFingerprint, type NodeCapacity, type NodeIdentity } from "./node-status.js";
+import {
+  hostCapacity,
+  keepExtendedResources,
+  leaseObject,
+  LEASE_NAMESPACE,
+  nodeObject,
+  nodeStatus,
+  nodeStatusFingerprint,
+  type ConditionOverrides,
+  type NodeCapacity,
+  type NodeIdentity,
+} from "./node-status.js";
+import { DEFAULT_RUNTIME_CHECK_MS, notReadyStatus, RuntimeHealth } from "./runtime-health.js";
 import { lowestFreeIp, podCidrFromName } from "./pod-ip.js";
 import { newestFirst, PodWorker, type EventKind, type WorkerContext } from "./pod-worker.js";
 import type { ProbeTimingOverrides } from "./probes.js";
@@ -66,6 +78,10 @@ export interface AgentOptions {
   backoff?: Partial<BackoffConfig>;
   /** Image pull back-off. Default: the same as backoff. */
   imagePullBackoff?: Partial<BackoffConfig>;
+  /** The container runtime is pinged this often (the kubelet's runtime status check). Default 2 s. */
+  runtimeCheckMs?: number;
+  /** No answer from the runtime for this long: node NotReady, its pods not ready. Default 4 s. */
+  runtimeDownAfterMs?: number;
   /** Test hooks replacing every probe's delay/period/timeout. */
   probeTiming?: ProbeTimingOverrides;
   /** Told about failed syncs and heartbeats (default: console.error). */
@@ -103,6 +119,9 @@ export class Agent implements PodLogSource {
   private runtimeVersion = "";
   private lastNodeStatus: { fingerprint: string; at: number } | undefined;
   private readonly onErrorFn: (e: Error) => void;
+  private readonly runtimeHealth: RuntimeHealth;
+  /** The last image list the runtime gave: node status keeps it while the engine does not answer. */
+  private images: ImageInfo[] = [];
   /** Chaos (pkg/chaos kill-node): heartbeats stopped, as if the node had died. */
   private heartbeatsPaused = false;
 
@@ -123,6 +142,7 @@ export class Agent implements PodLogSource {
       (ns, name) => this.getSecret(ns, name),
     );
     this.onErrorFn = opts.onError ?? ((e) => console.error(`agent ${this.nodeName}: ${e.message}`));
+    this.runtimeHealth = new RuntimeHealth({ clock: this.clock, runtimeVersion: () => this.runtimeVersion, downAfterMs: opts.runtimeDownAfterMs });
   }
 
   /** The /24 (or other range) pod IPs come from; known after start(). */
@@ -141,6 +161,7 @@ export class Agent implements PodLogSource {
     await this.registerNode();
     await this.renewLease().catch((e: unknown) => this.onError(e));
     this.every("heartbeat", this.opts.heartbeatMs ?? 10_000, () => this.heartbeat());
+    this.every("runtime-health", this.opts.runtimeCheckMs ?? DEFAULT_RUNTIME_CHECK_MS, () => this.checkRuntime());
     await this.startInformer();
     if (this.stopped) return;
 
@@ -258,10 +279,10 @@ export class Agent implements PodLogSource {
 
   private async postNodeStatus(force: boolean): Promise<void> {
     if (!this.node) return;
-    const images = await this.runtime.listImages().catch(() => []);
+    this.images = await this.runtime.listImages().catch(() => this.images);
     const now = this.clock.now();
     const prev = this.node.status as { conditions?: [] } | undefined;
-    const status = nodeStatus(this.identity(), now, images, prev);
+    const status = nodeStatus(this.identity(), now, this.images, prev, this.conditionOverrides());
     const fingerprint = nodeStatusFingerprint(status);
     const due = !this.lastNodeStatus || now - this.lastNodeStatus.at >= (this.opts.nodeStatusMs ?? 60_000);
     if (!force && !due && this.lastNodeStatus?.fingerprint === fingerprint) return;
@@ -301,6 +322,53 @@ export class Agent implements PodLogSource {
     if (this.heartbeatsPaused) return;
     await this.renewLease().catch((e: unknown) => this.onError(e));
     await this.postNodeStatus(force).catch((e: unknown) => this.onError(e));
+  }
+
+  /** Conditions that differ from a healthy node's, from the runtime check. */
+  private conditionOverrides(): ConditionOverrides {
+    const out: ConditionOverrides = {};
+    if (this.runtimeHealth.down) out.Ready = { status: "False", reason: "KubeletNotReady", message: this.runtimeHealth.message() };
+    return out;
+  }
+
+  /** True while the container runtime does not answer (node NotReady). */
+  get runtimeDown(): boolean {
+    return this.runtimeHealth.down;
+  }
+
+  /**
+   * One runtime status check. Going down: the Node turns NotReady (naming the
+   * runtime) and every pod not ready, so endpoints drop them. Coming back: the
+   * Node is Ready again and a relist re-checks adopted containers and restarts
+   * dead ones by restartPolicy (the pod workers then write the true status).
+   */
+  private async checkRuntime(): Promise<void> {
+    const ok = await this.runtime.ping();
+    const change = this.runtimeHealth.observe(ok, ok ? "" : "no answer to ping");
+    if (change === "down") {
+      if (this.node) this.recorder.event(this.node, "Normal", "NodeNotReady", `Node ${this.nodeName} status is now: NodeNotReady`);
+      await this.postNodeStatus(true).catch((e: unknown) => this.onError(e));
+    } else if (change === "up") {
+      if (this.node) this.recorder.event(this.node, "Normal", "NodeReady", `Node ${this.nodeName} status is now: NodeReady`);
+      await this.postNodeStatus(true).catch((e: unknown) => this.onError(e));
+      await this.relist();
+    }
+    // Level-triggered while down: a pod that turned ready meanwhile is marked again.
+    if (this.runtimeHealth.down) await this.markPodsNotReady();
+  }
+
+  private async markPodsNotReady(): Promise<void> {
+    for (const pod of this.podsOnNode()) {
+      if (pod.metadata.deletionTimestamp) continue;
+      const status = notReadyStatus(pod.status, this.clock.now());
+      if (!status) continue;
+      try {
+        await this.client.updateStatus(R.pods, { apiVersion: "v1", kind: "Pod", metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace }, status });
+        this.recorder.event(pod, "Warning", "NodeNotReady", "Node is not ready");
+      } catch (e) {
+        if (!isApiError(e, "NotFound")) this.onError(e, pod);
+      }
+    }
   }
 
   /**

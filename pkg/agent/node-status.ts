@@ -52,6 +52,16 @@ export function nodeObject(id: NodeIdentity): KubeObject {
   return { apiVersion: "v1", kind: "Node", metadata: { name: id.nodeName, labels: nodeLabels(id) }, spec };
 }
 
+/** A condition the agent reports other than its healthy default (runtime down, pressure). */
+export interface ConditionOverride {
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+}
+
+export type NodeConditionType = "MemoryPressure" | "DiskPressure" | "PIDPressure" | "Ready";
+export type ConditionOverrides = Partial<Record<NodeConditionType, ConditionOverride>>;
+
 interface NodeCondition {
   type: string;
   status: string;
@@ -65,9 +75,17 @@ interface NodeCondition {
  * The node's status. Conditions keep their lastTransitionTime from `previous`
  * when their status did not change; lastHeartbeatTime is always `now`.
  */
-export function nodeStatus(id: NodeIdentity, now: number, images: ImageInfo[], previous?: { conditions?: NodeCondition[] }): Record<string, unknown> {
+export function nodeStatus(
+  id: NodeIdentity,
+  now: number,
+  images: ImageInfo[],
+  previous?: { conditions?: NodeCondition[] },
+  overrides: ConditionOverrides = {},
+): Record<string, unknown> {
   const cap = { cpu: id.capacity.cpu, memory: id.capacity.memory, pods: String(id.capacity.pods) };
-  const cond = (type: string, status: string, reason: string, message: string): NodeCondition => {
+  const cond = (type: NodeConditionType, healthyStatus: string, healthyReason: string, healthyMessage: string): NodeCondition => {
+    const o = overrides[type];
+    const [status, reason, message] = o ? [o.status, o.reason, o.message] : [healthyStatus, healthyReason, healthyMessage];
     const prev = previous?.conditions?.find((c) => c.type === type);
     return {
       type,
