@@ -10,6 +10,8 @@ import { ResourceQuotaAdmission } from "./resource-quota.js";
 import { DefaultIngressClass } from "./default-ingress-class.js";
 import { ServiceAccountAdmission } from "./service-account.js";
 import { PriorityAdmission } from "./priority.js";
+import { DefaultStorageClass } from "./default-storage-class.js";
+import { StorageProtection } from "./storage-protection.js";
 
 export { LimitRanger, applyLimitRangeDefaults, limitRangeViolations, LIMIT_RANGER_ANNOTATION } from "./limit-ranger.js";
 export { ResourceQuotaAdmission } from "./resource-quota.js";
@@ -17,5 +19,5 @@ export { ServiceAccountAdmission } from "./service-account.js";
 export { PriorityAdmission } from "./priority.js";
 
 export function admissionChain(store: Store, extra: AdmissionPlugin[] = []): AdmissionPlugin[] {
-  return [new LimitRanger(store), new ServiceAccountAdmission(store), new PriorityAdmission(store), new DefaultIngressClass(store), ...extra, new ResourceQuotaAdmission(store)];
+  return [new LimitRanger(store), new ServiceAccountAdmission(store), new PriorityAdmission(store), new DefaultIngressClass(store), new DefaultStorageClass(store), new StorageProtection(), ...extra, new ResourceQuotaAdmission(store)];
 }

@@ -37,6 +37,25 @@ export function applyDefaults(obj: KubeObject): KubeObject {
     case "PriorityClass":
       setIfZero(obj, "preemptionPolicy", "PreemptLowerPriority");
       break;
+    case "PersistentVolume": {
+      // SetDefaults_PersistentVolume: a hand-made volume is kept when its claim goes.
+      const spec = ensureRec(obj, "spec");
+      if (spec) {
+        setIfZero(spec, "persistentVolumeReclaimPolicy", "Retain");
+        setIfNil(spec, "volumeMode", "Filesystem");
+      }
+      break;
+    }
+    case "PersistentVolumeClaim": {
+      const spec = ensureRec(obj, "spec");
+      if (spec) setIfNil(spec, "volumeMode", "Filesystem");
+      break;
+    }
+    case "StorageClass":
+      // SetDefaults_StorageClass: provisioned volumes are deleted with their claim; bind at once.
+      setIfNil(obj, "reclaimPolicy", "Delete");
+      setIfNil(obj, "volumeBindingMode", "Immediate");
+      break;
     case "EndpointSlice":
       for (const p of recs(obj.ports)) setIfZero(p, "protocol", "TCP");
       break;

@@ -85,6 +85,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res({ group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", singular: "poddisruptionbudget", shortNames: ["pdb"], namespaced: true, subresources: ["status"], model: "V1PodDisruptionBudget" }),
   res({ group: "apiregistration.k8s.io", version: "v1", kind: "APIService", plural: "apiservices", singular: "apiservice", shortNames: [], namespaced: false, subresources: ["status"], categories: ["api-extensions"], model: "V1APIService" }),
   res({ group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices", singular: "endpointslice", shortNames: [], namespaced: true, model: "V1EndpointSlice" }),
+  // Persistent storage (issue 21).
+  res({ group: "", version: "v1", kind: "PersistentVolume", plural: "persistentvolumes", singular: "persistentvolume", shortNames: ["pv"], namespaced: false, subresources: ["status"], model: "V1PersistentVolume" }),
+  res({ group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", singular: "persistentvolumeclaim", shortNames: ["pvc"], namespaced: true, subresources: ["status"], model: "V1PersistentVolumeClaim" }),
+  res({ group: "storage.k8s.io", version: "v1", kind: "StorageClass", plural: "storageclasses", singular: "storageclass", shortNames: ["sc"], namespaced: false, model: "V1StorageClass" }),
 ];
 
 /**
@@ -211,6 +215,9 @@ export const R = {
   get poddisruptionbudgets() { return mustResource("poddisruptionbudgets"); },
   get apiservices() { return mustResource("apiservices"); },
   get endpointslices() { return mustResource("endpointslices"); },
+  get persistentvolumes() { return mustResource("persistentvolumes"); },
+  get persistentvolumeclaims() { return mustResource("persistentvolumeclaims"); },
+  get storageclasses() { return mustResource("storageclasses"); },
 };
 
 /** "deployment.apps/web", as kubectl names objects in its output. */

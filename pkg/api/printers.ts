@@ -16,6 +16,7 @@ import { daemonSetPrinter, statefulSetPrinter } from "./printers/sets.js";
 import { ingressClassPrinter, ingressPrinter, networkPolicyPrinter } from "./printers/ingress.js";
 import { replicationControllerPrinter, serviceAccountPrinter } from "./printers/service-account.js";
 import { apiServicePrinter, endpointSlicePrinter, podDisruptionBudgetPrinter, priorityClassPrinter } from "./printers/cluster-policy.js";
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from "./printers/storage.js";
 import type { KindPrinter, Table, TableColumnDefinition, TableRow } from "./printers/table.js";
 
 export type { Table, TableColumnDefinition, TableRow, TableRowCondition } from "./printers/table.js";
@@ -68,6 +69,9 @@ const PRINTERS: Record<string, AnyPrinter> = {
   PodDisruptionBudget: podDisruptionBudgetPrinter,
   APIService: apiServicePrinter,
   EndpointSlice: endpointSlicePrinter,
+  PersistentVolume: persistentVolumePrinter,
+  PersistentVolumeClaim: persistentVolumeClaimPrinter,
+  StorageClass: storageClassPrinter,
 };
 
 function printerFor(kind: string): KindPrinter<KubeObject> {

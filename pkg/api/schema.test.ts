@@ -326,6 +326,36 @@ const VALID: Record<string, Record<string, unknown>> = {
     endpoints: [{ addresses: ["10.0.0.1"], conditions: { ready: true, serving: true, terminating: false }, nodeName: "node-1", targetRef: { kind: "Pod", name: "web-1", namespace: "default" } }],
     ports: [{ name: "http", port: 80, protocol: "TCP" }],
   },
+  PersistentVolume: {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: "task-pv-volume", labels: { type: "local" } },
+    spec: {
+      storageClassName: "manual",
+      capacity: { storage: "10Gi" },
+      accessModes: ["ReadWriteOnce"],
+      hostPath: { path: "/mnt/data", type: "DirectoryOrCreate" },
+      claimRef: { namespace: "default", name: "task-pv-claim", uid: "u" },
+      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: ["node-1"] }] }] } },
+    },
+    status: { phase: "Bound" },
+  },
+  PersistentVolumeClaim: {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: meta("task-pv-claim"),
+    spec: { storageClassName: "manual", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "3Gi" } }, selector: { matchLabels: { type: "local" } }, volumeName: "task-pv-volume" },
+    status: { phase: "Bound", accessModes: ["ReadWriteOnce"], capacity: { storage: "10Gi" } },
+  },
+  StorageClass: {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name: "standard", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+    provisioner: "skiff.dev/local-path",
+    reclaimPolicy: "Delete",
+    volumeBindingMode: "WaitForFirstConsumer",
+    allowVolumeExpansion: false,
+  },
 };
 
 describe("modelSchema", () => {

@@ -236,6 +236,7 @@ const NETWORKING_TYPES = /^(Ingress|HTTPIngress|NetworkPolicy|IPBlock|ServiceBac
 /** Groups whose types client-node names without a group prefix (V1PriorityClass…). */
 const GROUP_TYPES: Array<[RegExp, string]> = [
   [/^PriorityClass(List)?$/, "io.k8s.api.scheduling.v1"],
+  [/^StorageClass(List)?$/, "io.k8s.api.storage.v1"],
   [/^(PodDisruptionBudget|Eviction)/, "io.k8s.api.policy.v1"],
   [/^APIService/, "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1"],
   [/^(EndpointSlice|Endpoint|EndpointConditions|EndpointHints|ForZone)(List)?$/, "io.k8s.api.discovery.v1"],

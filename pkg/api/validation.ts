@@ -24,6 +24,7 @@ import { validatePriorityClass } from "./validation/scheduling.js";
 import { validatePodDisruptionBudget } from "./validation/disruption.js";
 import { validateAPIService } from "./validation/apiregistration.js";
 import { validateEndpointSlice } from "./validation/discovery.js";
+import { validatePersistentVolume, validatePersistentVolumeClaim, validateStorageClass } from "./validation/storage.js";
 import {
   validateConfigMap,
   validateEndpoints,
@@ -110,6 +111,9 @@ const KIND_RULES: Record<string, KindValidator> = {
   PodDisruptionBudget: validatePodDisruptionBudget,
   APIService: validateAPIService,
   EndpointSlice: validateEndpointSlice,
+  PersistentVolume: validatePersistentVolume,
+  PersistentVolumeClaim: validatePersistentVolumeClaim,
+  StorageClass: validateStorageClass,
 };
 
 function validatePod(obj: KubeObject): FieldError[] {

@@ -564,6 +564,11 @@ export class Registry {
       case "Namespace":
         obj.status = { phase: "Active" };
         break;
+      case "PersistentVolume":
+      case "PersistentVolumeClaim":
+        // The binder moves them on from here (PrepareForCreate in Kubernetes).
+        obj.status = { phase: "Pending" };
+        break;
     }
   }
 

@@ -15,7 +15,7 @@ const ALL = [...READ, ...WRITE];
 
 /** What a namespace viewer may see: everything in it but secrets and RBAC objects. */
 const VIEWABLE: Array<[string, string[]]> = [
-  ["", ["pods", "pods/log", "pods/status", "services", "services/status", "endpoints", "configmaps", "events", "limitranges", "resourcequotas", "resourcequotas/status", "namespaces", "namespaces/status", "serviceaccounts", "replicationcontrollers", "replicationcontrollers/scale", "replicationcontrollers/status"]],
+  ["", ["pods", "pods/log", "pods/status", "services", "services/status", "endpoints", "configmaps", "events", "limitranges", "resourcequotas", "resourcequotas/status", "namespaces", "namespaces/status", "serviceaccounts", "replicationcontrollers", "replicationcontrollers/scale", "replicationcontrollers/status", "persistentvolumeclaims", "persistentvolumeclaims/status"]],
   ["policy", ["poddisruptionbudgets", "poddisruptionbudgets/status"]],
   ["discovery.k8s.io", ["endpointslices"]],
   ["apps", ["deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "daemonsets", "daemonsets/status", "statefulsets", "statefulsets/scale", "statefulsets/status"]],
@@ -28,7 +28,7 @@ const VIEWABLE: Array<[string, string[]]> = [
 
 /** What an editor may change: workloads, services, configuration and secrets; not RBAC, not quotas. */
 const EDITABLE: Array<[string, string[]]> = [
-  ["", ["pods", "pods/exec", "pods/attach", "pods/portforward", "services", "endpoints", "configmaps", "secrets", "serviceaccounts", "replicationcontrollers", "replicationcontrollers/scale"]],
+  ["", ["pods", "pods/exec", "pods/attach", "pods/portforward", "services", "endpoints", "configmaps", "secrets", "serviceaccounts", "replicationcontrollers", "replicationcontrollers/scale", "persistentvolumeclaims"]],
   ["policy", ["poddisruptionbudgets"]],
   ["apps", ["deployments", "deployments/scale", "replicasets", "replicasets/scale", "daemonsets", "statefulsets", "statefulsets/scale"]],
   ["batch", ["jobs", "cronjobs"]],

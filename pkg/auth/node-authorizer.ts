@@ -12,7 +12,7 @@ import type { AuthorizationAttributes, AuthorizationDecision, Authorizer } from 
 import type { Client } from "../client/client.js";
 import { SharedInformer } from "../client/informer.js";
 import { NODE_LEASE_NAMESPACE, nodeNameOf } from "./node-identity.js";
-import { podNodeName, podReferences } from "./pod-references.js";
+import { podNodeName, podReferences, type ReferencedKind } from "./pod-references.js";
 
 const READ = ["get", "list", "watch"];
 const REF_INDEX = "node-reference";
@@ -22,7 +22,7 @@ export interface NodePodGraph {
   /** The node a pod is bound to ("" when unbound or unknown). */
   nodeOfPod(namespace: string, name: string): Promise<string | undefined>;
   /** Is namespace/kind/name used by a pod bound to this node? */
-  nodeUses(node: string, namespace: string, kind: "secrets" | "configmaps", name: string): Promise<boolean>;
+  nodeUses(node: string, namespace: string, kind: ReferencedKind, name: string): Promise<boolean>;
 }
 
 /** Decides for node users; for everyone else it has no opinion (allowed: false, no reason). */
@@ -60,8 +60,13 @@ export class NodeAuthorizer implements Authorizer {
           return ["get", "update", "patch"].includes(a.verb) ? own(a.name) : noRelation;
         case "secrets":
         case "configmaps":
+        case "persistentvolumeclaims":
           if (a.verb !== "get" || !a.name || !a.namespace) return noRelation;
-          return (await this.graph.nodeUses(node, a.namespace, a.resource as "secrets" | "configmaps", a.name)) ? allow : noRelation;
+          return (await this.graph.nodeUses(node, a.namespace, a.resource as ReferencedKind, a.name)) ? allow : noRelation;
+        case "persistentvolumes":
+          // Kubernetes follows pod → claim → volume; skiff lets a node read any volume by
+          // name (it learns the name only from a claim it may read).
+          return a.verb === "get" && a.name ? allow : noRelation;
         case "events":
           return ["create", "update", "patch"].includes(a.verb) ? allow : { allowed: false };
         default:
@@ -112,7 +117,7 @@ export class InformerNodePodGraph implements NodePodGraph {
     }
   }
 
-  async nodeUses(node: string, namespace: string, kind: "secrets" | "configmaps", name: string): Promise<boolean> {
+  async nodeUses(node: string, namespace: string, kind: ReferencedKind, name: string): Promise<boolean> {
     const key = refKey(node, namespace, `${kind}/${name}`);
     if (this.pods.lister.byIndex(REF_INDEX, key).length > 0) return true;
     const live = await this.client.list(R.pods, namespace, { fieldSelector: `spec.nodeName=${node}` }).catch(() => undefined);

@@ -23,10 +23,10 @@ interface PodSpecLike {
   initContainers?: ContainerLike[];
   ephemeralContainers?: ContainerLike[];
   imagePullSecrets?: KeyRef[];
-  volumes?: Array<{ secret?: { secretName?: string }; configMap?: KeyRef; projected?: { sources?: ProjectionLike[] } }>;
+  volumes?: Array<{ secret?: { secretName?: string }; configMap?: KeyRef; projected?: { sources?: ProjectionLike[] }; persistentVolumeClaim?: { claimName?: string } }>;
 }
 
-export type ReferencedKind = "secrets" | "configmaps";
+export type ReferencedKind = "secrets" | "configmaps" | "persistentvolumeclaims";
 
 /** "secrets/name" and "configmaps/name" for everything the pod references, without duplicates. */
 export function podReferences(pod: KubeObject): string[] {
@@ -49,6 +49,7 @@ export function podReferences(pod: KubeObject): string[] {
   for (const v of spec.volumes ?? []) {
     add("secrets", v.secret?.secretName);
     add("configmaps", v.configMap?.name);
+    add("persistentvolumeclaims", v.persistentVolumeClaim?.claimName);
     for (const p of v.projected?.sources ?? []) {
       add("secrets", p.secret?.name);
       add("configmaps", p.configMap?.name);
