@@ -44,6 +44,7 @@ export function buildProgram(): Command {
     .option("--node-cpu <cpu>", "cpu capacity of each node (default: the host's for docker, 4 for fake)")
     .option("--node-memory <mem>", "memory capacity of each node (default: the host's for docker, 8Gi for fake)")
     .option("--fake-http", "fake runtime: answer HTTP on every container port with the pod name")
+    .option("--fake-stages <file>", "fake runtime: YAML table of container life cycles replacing the default one (README: Fake runtime stages)")
     .option("--ingress-port <port>", "host port of the built-in ingress controller on 127.0.0.1 (0: off)", (v) => parseInt(v, 10), 8080)
     .addOption(new Option("--pod-security <level>", "Pod Security Standard enforced (and warned, audited) in namespaces without pod-security.kubernetes.io labels (default: baseline)").choices(["privileged", "baseline", "restricted"]))
     .option("--tls-san <host>", "extra DNS name or IP for the API server certificate, e.g. the address clients use from outside a container (repeatable)", collect, [])

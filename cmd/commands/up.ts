@@ -13,6 +13,8 @@ import { releasePidFile, runningPid, takeStopRequest, writePidFile } from "../..
 import { parseTimeout, waitWithProgress } from "../wait-progress.js";
 import { bold } from "../output.js";
 import { ExitError, type GlobalOptions } from "../context.js";
+import { readFile } from "node:fs/promises";
+import { FakeStageError, parseStages, type FakeStage } from "../../pkg/runtime/fake-stages.js";
 
 export interface UpOptions {
   port: number;
@@ -27,6 +29,8 @@ export interface UpOptions {
   nodeCpu?: string;
   nodeMemory?: string;
   fakeHttp?: boolean;
+  /** YAML stage table for the fake runtime (--fake-stages). */
+  fakeStages?: string;
   /** Host port of the ingress controller (--ingress-port, default 8080; 0 = off). */
   ingressPort?: number;
   /** Level for namespaces without Pod Security labels (--pod-security). */
@@ -44,6 +48,7 @@ export interface UpOptions {
 export async function runUp(o: UpOptions): Promise<void> {
   // Decode and validate manifests before starting anything: bad input changes nothing.
   const docs = o.filename.length > 0 ? await decodeOrExit(o.filename) : [];
+  const fakeStages = o.fakeStages !== undefined ? await readStagesOrExit(o.fakeStages) : undefined;
   const waitMs = parseTimeout(o.timeout, 5 * 60_000);
   if (o.detach) {
     const { runDetached } = await import("./daemon.js");
@@ -68,6 +73,7 @@ export async function runUp(o: UpOptions): Promise<void> {
       runtime: o.runtime,
       nodeCapacity: capacity,
       fakeHttp: o.fakeHttp,
+      fakeStages,
       ingressPort: o.ingressPort,
       ...(o.podSecurity ? { podSecurity: { ...optionsFromEnv(), defaultLevel: o.podSecurity } } : {}),
       extraHosts: o.tlsSan,
@@ -163,4 +169,20 @@ export async function decodeOrExit(paths: string[], recursive = false) {
     throw new ExitError(1, [...problems.map((p) => `error: ${formatProblem(p)}`), `error: ${problems.length} problem(s) found; nothing was applied`].join("\n"));
   }
   return docs;
+}
+
+/** The --fake-stages table, or exit 1 naming the file and the field. */
+async function readStagesOrExit(file: string): Promise<FakeStage[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new ExitError(1, `error: --fake-stages ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return parseStages(text);
+  } catch (e) {
+    if (e instanceof FakeStageError) throw new ExitError(1, `error: --fake-stages ${file}: ${e.message}`);
+    throw e;
+  }
 }

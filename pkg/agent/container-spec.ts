@@ -4,7 +4,7 @@
 import path from "node:path";
 import type { V1ConfigMap, V1Container, V1Probe, V1Secret } from "@kubernetes/client-node";
 import { parseQuantity } from "../api/quantity.js";
-import { LABELS, type ContainerSpec, type Mount, type PortMapping } from "../runtime/runtime.js";
+import { FAKE_ANNOTATION_PREFIX, LABELS, type ContainerSpec, type Mount, type PortMapping } from "../runtime/runtime.js";
 import type { AgentPod } from "./types.js";
 
 /** A container cannot be configured (missing ConfigMap key, unknown volume…): waiting CreateContainerConfigError. */
@@ -49,12 +49,32 @@ export function containerLabels(pod: AgentPod, nodeName: string, container: stri
   };
 }
 
+/** Init container, native sidecar (an init container with restartPolicy Always) or app container. */
+export function containerType(pod: AgentPod, name: string): "init" | "sidecar" | "app" {
+  const init = pod.spec.initContainers?.find((c) => c.name === name);
+  if (!init) return "app";
+  return init.restartPolicy === "Always" ? "sidecar" : "init";
+}
+
+/**
+ * Labels beyond the identity ones: the kind of container and of the pod's
+ * controller, and the fake runtime's annotations (harmless labels on Docker) — what a runtime may select
+ * a container's life cycle by without reading the pod.
+ */
+function lifecycleLabels(pod: AgentPod, name: string): Record<string, string> {
+  const out: Record<string, string> = { [LABELS.containerType]: containerType(pod, name) };
+  const owner = pod.metadata.ownerReferences?.find((r) => r.controller === true);
+  if (owner) out[LABELS.ownerKind] = owner.kind;
+  for (const [k, v] of Object.entries(pod.metadata.annotations ?? {})) if (k.startsWith(FAKE_ANNOTATION_PREFIX)) out[k] = String(v);
+  return out;
+}
+
 export async function buildContainerSpec(pod: AgentPod, c: V1Container, attempt: number, ctx: SpecContext): Promise<ContainerSpec> {
   const env = await buildEnv(pod, c, ctx);
   const spec: ContainerSpec = {
     name: engineName(pod, c.name, attempt),
     image: c.image ?? "",
-    labels: containerLabels(pod, ctx.nodeName, c.name, attempt),
+    labels: { ...lifecycleLabels(pod, c.name), ...containerLabels(pod, ctx.nodeName, c.name, attempt) },
     env,
   };
   if (c.command?.length) spec.command = c.command.map((s) => expandVars(s, env));

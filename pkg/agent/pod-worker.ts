@@ -93,6 +93,11 @@ export function newestFirst(a: ContainerStatus, b: ContainerStatus): number {
   return attemptOf(b) - attemptOf(a) || b.createdAt - a.createdAt;
 }
 
+/** A native sidecar: an init container that keeps running (Kubernetes 1.29+). */
+export function isSidecar(c: V1Container): boolean {
+  return c.restartPolicy === "Always";
+}
+
 export function shouldRestart(policy: string | undefined, exitCode: number): boolean {
   if (policy === "Never") return false;
   if (policy === "OnFailure") return exitCode !== 0;
@@ -209,6 +214,8 @@ export class PodWorker {
     if (phase === "Succeeded" || phase === "Failed") {
       // Final: nothing restarts; probes have nothing left to say, and the sandbox gives its address back.
       for (const rec of this.records.values()) this.stopProbes(rec);
+      // Sidecars still running (an init container failed under Never) stop, then the sandbox.
+      await this.stopSidecars(pod);
       for (const sb of this.instances(SANDBOX_CONTAINER)) if (sb.state === "running") await this.stopContainer(sb.id, 0);
       return;
     }
@@ -239,7 +246,9 @@ export class PodWorker {
     if (volumesOk) {
       const env: SyncEnv = { pod, podIP, volumePaths, sandboxId };
       initDone = await this.syncInit(env);
-      if (initDone) for (const c of pod.spec.containers ?? []) await this.syncApp(env, c);
+      if (initDone) for (const c of pod.spec.containers ?? []) await this.syncApp(env, c, pod.spec.restartPolicy);
+      // The main containers are done for good (a Job's pod): its sidecars stop now, as the kubelet does.
+      if (this.mainFinished(pod)) await this.stopSidecars(pod);
       await this.collectGarbage(pod);
     }
     await this.writeStatus(pod, podIP, initDone);
@@ -265,12 +274,25 @@ export class PodWorker {
     return r;
   }
 
-  /** Runs init containers one at a time; true once all completed. */
+  /**
+   * Runs init containers one at a time, in order; true once all completed. A
+   * native sidecar (restartPolicy Always) only has to have started (running,
+   * startup probe passed) before the next one; it keeps running, restarted
+   * whatever the pod's restartPolicy, beside the app containers.
+   */
   private async syncInit(env: SyncEnv): Promise<boolean> {
     const { pod } = env;
     const appStarted = (pod.spec.containers ?? []).some((c) => this.instances(c.name).length > 0);
+    const mainFinished = this.mainFinished(pod);
     for (const c of pod.spec.initContainers ?? []) {
       const rec = this.record(c.name);
+      if (isSidecar(c)) {
+        if (mainFinished) continue; // being stopped with the pod (stopSidecars)
+        await this.syncApp(env, c, "Always");
+        // Once the app containers run, a restarting sidecar no longer holds them back.
+        if (!this.sidecarStarted(c) && !appStarted) return false;
+        continue;
+      }
       const [cur] = this.instances(c.name);
       if (!cur) {
         if (appStarted) continue; // completed earlier; its instance was cleaned up
@@ -291,7 +313,47 @@ export class PodWorker {
     return true;
   }
 
-  private async syncApp(env: SyncEnv, c: V1Container): Promise<void> {
+  /** Running and past its startup probe: the next init container may start. */
+  private sidecarStarted(c: V1Container): boolean {
+    const [cur] = this.instances(c.name);
+    if (cur?.state !== "running") return false;
+    const probes = this.records.get(c.name)?.probes;
+    return probes?.id === cur.id ? probes.started : !c.startupProbe;
+  }
+
+  /**
+   * Every app container has exited and none will restart (restartPolicy Never,
+   * or OnFailure with exit 0): what ends a Job pod whose sidecars still run.
+   */
+  private mainFinished(pod: AgentPod): boolean {
+    const policy = pod.spec.restartPolicy ?? "Always";
+    if (policy === "Always") return false;
+    const containers = pod.spec.containers ?? [];
+    return (
+      containers.length > 0 &&
+      containers.every((c) => {
+        const [cur] = this.instances(c.name);
+        return cur?.state === "exited" && !shouldRestart(policy, cur.exitCode ?? 0);
+      })
+    );
+  }
+
+  /** Stops running sidecars in reverse order (SIGTERM, grace period), each before the one it started after. */
+  private async stopSidecars(pod: AgentPod): Promise<void> {
+    const sidecars = (pod.spec.initContainers ?? []).filter(isSidecar).reverse();
+    for (const c of sidecars) {
+      const rec = this.records.get(c.name);
+      if (rec) this.stopProbes(rec);
+      for (const inst of this.instances(c.name)) {
+        if (inst.state !== "running") continue;
+        this.ctx.event(pod, "Normal", "Killing", `Stopping container ${c.name}`);
+        await this.stopContainer(inst.id, this.graceSeconds(pod));
+      }
+    }
+  }
+
+  /** An app container, or a sidecar (policy Always): start, probe, restart per policy with back-off. */
+  private async syncApp(env: SyncEnv, c: V1Container, restartPolicy: string | undefined): Promise<void> {
     const { pod } = env;
     const rec = this.record(c.name);
     let [cur] = this.instances(c.name);
@@ -315,7 +377,7 @@ export class PodWorker {
       const limit = (c.resources?.limits as Record<string, string> | undefined)?.memory;
       this.ctx.event(pod, "Warning", "OOMKilled", `Container ${c.name} was OOM-killed${limit ? ` (memory limit ${limit})` : ""}`);
     }
-    if (!shouldRestart(pod.spec.restartPolicy, cur.exitCode ?? 0)) return;
+    if (!shouldRestart(restartPolicy, cur.exitCode ?? 0)) return;
     await this.restartWithBackoff(env, c, cur, rec);
   }
 
@@ -580,7 +642,9 @@ export class PodWorker {
   // ---- status ------------------------------------------------------------------------
 
   private views(pod: AgentPod, initDone: boolean): { init: ContainerView[]; app: ContainerView[] } {
-    const view = (c: V1Container, isInit: boolean, defaultWaiting: string): ContainerView => {
+    const view = (c: V1Container, kind: "init" | "app", defaultWaiting: string): ContainerView => {
+      const sidecar = kind === "init" && isSidecar(c);
+      const isInit = kind === "init";
       const [current, previous] = this.instances(c.name);
       const rec = this.records.get(c.name);
       const probes = current && rec?.probes?.id === current.id ? rec.probes : undefined;
@@ -593,14 +657,15 @@ export class PodWorker {
         previous,
         restartCount: current ? attemptOf(current) : 0,
         waiting: rec?.waiting ?? (current && current.state !== "created" ? undefined : { reason: defaultWaiting }),
-        ready: isInit ? false : (probes?.ready ?? !c.readinessProbe),
+        ready: isInit && !sidecar ? false : (probes?.ready ?? !c.readinessProbe),
         started: probes?.started ?? !c.startupProbe,
         isInit,
+        isSidecar: sidecar,
       };
       return v;
     };
-    const init = (pod.spec.initContainers ?? []).map((c) => view(c, true, "PodInitializing"));
-    const app = (pod.spec.containers ?? []).map((c) => view(c, false, initDone ? "ContainerCreating" : "PodInitializing"));
+    const init = (pod.spec.initContainers ?? []).map((c) => view(c, "init", "PodInitializing"));
+    const app = (pod.spec.containers ?? []).map((c) => view(c, "app", initDone ? "ContainerCreating" : "PodInitializing"));
     return { init, app };
   }
 

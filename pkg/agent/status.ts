@@ -38,6 +38,8 @@ export interface ContainerView {
   started: boolean;
   /** Init containers are ready once they completed, like the kubelet reports them. */
   isInit?: boolean;
+  /** A native sidecar (init container with restartPolicy Always): ready and started like an app container. */
+  isSidecar?: boolean;
 }
 
 export function terminatedState(c: ContainerStatus, runtimeName: string): ContainerStateTerminated {
@@ -73,7 +75,7 @@ export function containerStatusWire(v: ContainerView): ContainerStatusWire {
     name: v.name,
     image: v.image,
     imageID: v.imageID,
-    ready: v.isInit ? cur?.state === "exited" && cur.exitCode === 0 && !v.waiting : running && v.ready,
+    ready: v.isInit && !v.isSidecar ? cur?.state === "exited" && cur.exitCode === 0 && !v.waiting : running && v.ready,
     started: running && v.started,
     restartCount: v.restartCount,
     state,
@@ -83,12 +85,32 @@ export function containerStatusWire(v: ContainerView): ContainerStatusWire {
   return s;
 }
 
-/** Kubernetes' getPhase: what the containers' states mean for the pod. */
+/**
+ * Kubernetes' getPhase: what the containers' states mean for the pod. Native
+ * sidecars count as running while they run, are pending until started, and
+ * neither succeed nor fail when stopped: the phase follows the app containers.
+ */
 export function podPhase(spec: V1PodSpec, init: ContainerStatusWire[], app: ContainerStatusWire[]): PodPhase {
   const policy = spec.restartPolicy ?? "Always";
+  const sidecars = new Set((spec.initContainers ?? []).filter((c) => c.restartPolicy === "Always").map((c) => c.name));
   let pendingInit = 0;
+  let pendingSidecars = 0;
   let failedInit = 0;
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
   for (const s of init) {
+    if (sidecars.has(s.name)) {
+      if (s.state.running) {
+        if (!s.started) pendingSidecars++;
+        running++;
+      } else if (!s.state.terminated && !s.lastState.terminated) {
+        pendingSidecars++;
+        waiting++;
+      }
+      continue;
+    }
     if (s.state.running) pendingInit++;
     else if (s.state.terminated) {
       if (s.state.terminated.exitCode !== 0) failedInit++;
@@ -97,10 +119,6 @@ export function podPhase(spec: V1PodSpec, init: ContainerStatusWire[], app: Cont
     } else pendingInit++;
   }
   if (failedInit > 0 && policy === "Never") return "Failed";
-  let running = 0;
-  let waiting = 0;
-  let stopped = 0;
-  let succeeded = 0;
   for (const s of app) {
     if (s.state.running) running++;
     else if (s.state.terminated) {
@@ -109,7 +127,7 @@ export function podPhase(spec: V1PodSpec, init: ContainerStatusWire[], app: Cont
     } else if (s.lastState.terminated) stopped++;
     else waiting++;
   }
-  if (pendingInit > 0 || waiting > 0) return "Pending";
+  if (pendingInit > 0 || pendingSidecars > 0 || waiting > 0) return "Pending";
   if (running > 0) return "Running";
   if (stopped > 0) {
     if (policy === "Always") return "Running"; // every container is restarting
@@ -184,10 +202,12 @@ export function computePodStatus(input: PodStatusInput): PodStatusWire {
     return c;
   };
 
-  const incompleteInit = initStatuses.filter((s) => !(s.state.terminated?.exitCode === 0)).map((s) => s.name);
+  const sidecarNames = new Set(input.init.filter((v) => v.isSidecar).map((v) => v.name));
+  // A sidecar counts as initialized once it has started; a regular init container once it exited 0.
+  const incompleteInit = initStatuses.filter((s) => !(sidecarNames.has(s.name) ? s.started : s.state.terminated?.exitCode === 0)).map((s) => s.name);
   // Init containers that completed once are not rerun, even when their instances were cleaned up.
   const initialized = incompleteInit.length === 0 || appStatuses.some((s) => s.state.running || s.state.terminated || s.lastState.terminated);
-  const unready = appStatuses.filter((s) => !s.ready).map((s) => s.name);
+  const unready = [...initStatuses.filter((s) => sidecarNames.has(s.name)), ...appStatuses].filter((s) => !s.ready).map((s) => s.name);
   const conditions: PodConditionWire[] = [];
   conditions.push(
     initialized ? cond("Initialized", true) : cond("Initialized", false, "ContainersNotInitialized", `containers with incomplete status: [${incompleteInit.join(" ")}]`),

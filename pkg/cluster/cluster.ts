@@ -14,6 +14,7 @@ import { agentStreams } from "../agent/streams.js";
 import type { PodStreamTarget } from "../api/pod-stream.js";
 import { ServiceProxy } from "../proxy/proxy.js";
 import { FakeRuntime } from "../runtime/fake.js";
+import type { FakeStage } from "../runtime/fake-stages.js";
 import type { ContainerRuntime } from "../runtime/runtime.js";
 import type { Clock } from "../util/clock.js";
 import { ClusterScopedRuntime } from "../runtime/cluster-scoped.js";
@@ -39,6 +40,8 @@ export interface ClusterOptions extends ControlPlaneOptions {
   nodeCapacity?: { cpu: string; memory: string; pods: number };
   /** Fake runtime: serve a tiny HTTP echo (the pod name) on each container port. */
   fakeHttp?: boolean;
+  /** Fake runtime: the container life-cycle table (default DEFAULT_STAGES in pkg/runtime/fake-stages.ts). */
+  fakeStages?: FakeStage[];
   proxy?: boolean;
   nodeGracePeriodMs?: number;
   podEvictionTimeoutMs?: number;
@@ -90,7 +93,7 @@ export interface Cluster {
   close(opts?: { removeContainers?: boolean }): Promise<void>;
 }
 
-export async function chooseRuntime(choice: RuntimeChoice, opts: { fakeHttp?: boolean; log?: (l: string) => void }): Promise<ContainerRuntime> {
+export async function chooseRuntime(choice: RuntimeChoice, opts: { fakeHttp?: boolean; fakeStages?: FakeStage[]; log?: (l: string) => void }): Promise<ContainerRuntime> {
   if (choice !== "fake") {
     // Loaded on demand: dockerode costs ~300 ms of start-up that `--runtime fake` never needs.
     const { DockerRuntime } = await import("../runtime/docker.js");
@@ -104,7 +107,7 @@ export async function chooseRuntime(choice: RuntimeChoice, opts: { fakeHttp?: bo
     if (denied) opts.log?.(`Docker: ${denied}`);
     opts.log?.("Docker is not answering on /var/run/docker.sock: using the fake runtime (pods run without containers). Start Docker with `bash scripts/docker-up.sh` for real containers.");
   }
-  return new FakeRuntime({ serveHttp: opts.fakeHttp });
+  return new FakeRuntime({ serveHttp: opts.fakeHttp, stages: opts.fakeStages });
 }
 
 /** The streaming side of an in-process agent (one per agent, made once). */
@@ -200,7 +203,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     if ((opts.fakeNodes ?? 0) > 0) {
       const podInformer = informers.for(R.pods);
       await podInformer.start();
-      const sim = await startSimulatedNodes({ count: opts.fakeNodes!, client, tools, clusterId: ensureClusterId(cp.paths), podInformer, recorder: recorder("kubelet"), stateDir: cp.paths.dir, capacity: opts.nodeCapacity, heartbeatMs, fakeHttp: opts.fakeHttp, onError, log: opts.log });
+      const sim = await startSimulatedNodes({ count: opts.fakeNodes!, client, tools, clusterId: ensureClusterId(cp.paths), podInformer, recorder: recorder("kubelet"), stateDir: cp.paths.dir, capacity: opts.nodeCapacity, heartbeatMs, fakeHttp: opts.fakeHttp, fakeStages: opts.fakeStages, onError, log: opts.log });
       simulatedRuntime = sim.runtime;
       for (const [name, agent] of sim.agents) agents.set(name, agent);
     }

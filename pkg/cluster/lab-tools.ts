@@ -19,6 +19,7 @@ import type { EventRecorder } from "../client/events.js";
 import type { SharedInformer } from "../client/informer.js";
 import { ClusterScopedRuntime } from "../runtime/cluster-scoped.js";
 import { FakeRuntime } from "../runtime/fake.js";
+import type { FakeStage } from "../runtime/fake-stages.js";
 import type { ContainerRuntime } from "../runtime/runtime.js";
 import { DecisionRecorder } from "../scheduler/decision-store.js";
 import { whyApiPlugin } from "../why/api.js";
@@ -104,13 +105,14 @@ export interface SimulatedNodesOptions {
   capacity?: { cpu: string; memory: string; pods: number };
   heartbeatMs?: number;
   fakeHttp?: boolean;
+  fakeStages?: FakeStage[];
   onError: (component: string, e: Error) => void;
   log?: (line: string) => void;
 }
 
 /** Start agents fake-1..N on one shared FakeRuntime; returns them by node name and the runtime. */
 export async function startSimulatedNodes(o: SimulatedNodesOptions): Promise<{ agents: Map<string, Agent>; runtime: ContainerRuntime }> {
-  const runtime = new ClusterScopedRuntime(new FakeRuntime({ serveHttp: o.fakeHttp }), o.clusterId);
+  const runtime = new ClusterScopedRuntime(new FakeRuntime({ serveHttp: o.fakeHttp, stages: o.fakeStages }), o.clusterId);
   const agents = new Map<string, Agent>();
   for (let i = 1; i <= o.count; i++) {
     const nodeName = `${SIMULATED_PREFIX}${i}`;

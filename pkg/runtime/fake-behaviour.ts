@@ -94,6 +94,8 @@ export function resolveBehaviour(rules: readonly FakeBehaviourRule[], spec: Cont
     if (b.neverExit) {
       out.exitAfterMs = undefined;
       out.oomAfterMs = undefined;
+    } else if (b.exitAfterMs !== undefined || b.oomAfterMs !== undefined) {
+      out.neverExit = undefined; // a later, more specific rule makes it exit after all
     }
   }
   return out;

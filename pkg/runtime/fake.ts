@@ -17,6 +17,7 @@ import {
   type FakeBehaviour,
   type FakeBehaviourRule,
 } from "./fake-behaviour.js";
+import { DEFAULT_STAGES, stageRules, type FakeStage } from "./fake-stages.js";
 import { LineQueue } from "./line-queue.js";
 import {
   ContainerNotFoundError,
@@ -65,6 +66,11 @@ export interface FakeRuntimeOptions {
   serveHttp?: boolean;
   /** Lines kept per container; older ones are dropped. */
   maxLogLines?: number;
+  /**
+   * Life cycles as data (fake-stages.ts), applied before `behaviours`; default
+   * DEFAULT_STAGES (init containers and Job pods complete). [] turns them off.
+   */
+  stages?: readonly FakeStage[];
   /** "Always" falls back to a present image when the pull fails (no registry offline); like DockerRuntime. */
   alwaysPullFallsBackToLocal?: boolean;
 }
@@ -119,7 +125,7 @@ export class FakeRuntime implements ContainerRuntime {
 
   constructor(private readonly opts: FakeRuntimeOptions = {}) {
     this.clock = opts.clock ?? realClock;
-    this.rules = [...(opts.behaviours ?? [])];
+    this.rules = [...stageRules(opts.stages ?? DEFAULT_STAGES, normalizeImageRef), ...(opts.behaviours ?? [])];
     for (const image of opts.images ?? []) this.addImage(image);
   }
 
@@ -275,8 +281,9 @@ export class FakeRuntime implements ContainerRuntime {
   private scheduleFaults(c: FakeContainer): void {
     const b = c.b;
     if (b.oomAfterMs !== undefined) c.timers.push(this.clock.setTimeout(() => this.exit(c, 137, true), b.oomAfterMs));
-    if (b.exitAfterMs !== undefined) {
-      c.timers.push(this.clock.setTimeout(() => this.exit(c, b.exitCode ?? 0, false), b.exitAfterMs));
+    // An exit code without a duration (a stage or annotation that only says "exit 1") exits at once.
+    if (b.exitAfterMs !== undefined || (b.exitCode !== undefined && !b.neverExit)) {
+      c.timers.push(this.clock.setTimeout(() => this.exit(c, b.exitCode ?? 0, false), b.exitAfterMs ?? 0));
     }
     if (b.logEveryMs && b.logEveryMs > 0) {
       let n = 0;

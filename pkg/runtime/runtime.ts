@@ -21,7 +21,14 @@ export const LABELS = {
   restartCount: "skiff.restart-count",
   /** Which cluster (state dir) a container belongs to; see ClusterScopedRuntime. */
   cluster: "skiff.cluster",
+  /** "init", "sidecar" or "app" (fake-stages.ts selects on it). */
+  containerType: "skiff.container-type",
+  /** Kind of the pod's controller, e.g. "Job" (fake-stages.ts selects on it). */
+  ownerKind: "skiff.owner-kind",
 } as const;
+
+/** Pod annotations that steer the fake runtime (fake-stages.ts); the agent copies them onto container labels. */
+export const FAKE_ANNOTATION_PREFIX = "fake.skiff.dev/";
 
 /**
  * The skiff.container label of a pod's sandbox (pause) container, which owns the
