@@ -634,3 +634,22 @@ export class FieldSelector {
     return this.requirements.map((r) => `${r.field}${r.operator}${escapeFieldValue(r.value)}`).join(",");
   }
 }
+
+/**
+ * The pod selector of a workload (ReplicaSet, Deployment, Job, DaemonSet,
+ * StatefulSet): its spec.selector as a LabelSelector, or undefined when a
+ * controller must not act on it — missing, invalid, or empty (an empty selector
+ * would adopt every pod in the namespace; validation refuses it, but a
+ * controller reading from a cache must not trust that).
+ */
+export function selectorOf(obj: { spec?: unknown }): LabelSelector | undefined {
+  const spec = obj.spec;
+  if (typeof spec !== "object" || spec === null) return undefined;
+  try {
+    const sel = LabelSelector.fromObject((spec as { selector?: LabelSelectorObject | null }).selector);
+    return sel.isEmpty() || sel.isNothing() ? undefined : sel;
+  } catch (e) {
+    if (e instanceof SelectorError) return undefined;
+    throw e;
+  }
+}

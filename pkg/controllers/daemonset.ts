@@ -6,7 +6,7 @@
 // maxUnavailable. Expectations (as for ReplicaSets) keep it from acting twice
 // on the same stale cache.
 import { R } from "../api/kinds.js";
-import { LabelSelector, type LabelSelectorObject } from "../api/selector.js";
+import { selectorOf, type LabelSelectorObject } from "../api/selector.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import type { Lister } from "../client/lister.js";
@@ -16,11 +16,11 @@ import { CONTROLLER_REVISION_HASH, daemonPod, placement, targetNode, type Placem
 import { Expectations } from "./expectations.js";
 import { templateHash, type PodTemplate } from "./history.js";
 import type { NodeLike } from "./node-lifecycle.js";
-import { claimPods } from "./owned-pods.js";
+import { ownerKeysForPodEvent, type PodEvent } from "./owner-keys.js";
+import { claimPods } from "./ref-manager.js";
 import type { Reconciler } from "./runner.js";
 import {
   clockOrReal,
-  controllerRef,
   creationMs,
   isNotFound,
   isPodAvailable,
@@ -78,15 +78,6 @@ export function daemonSetHash(ds: DaemonSetLike): string {
   return templateHash(ds.spec?.template, ds.status?.collisionCount || undefined);
 }
 
-function selectorOf(ds: DaemonSetLike): LabelSelector | undefined {
-  try {
-    const sel = LabelSelector.fromObject(ds.spec?.selector);
-    return sel.isEmpty() ? undefined : sel;
-  } catch {
-    return undefined;
-  }
-}
-
 const oldestFirst = (a: PodLike, b: PodLike) => creationMs(a) - creationMs(b) || String(a.metadata.name).localeCompare(String(b.metadata.name));
 const isUpdated = (pod: PodLike, hash: string) => pod.metadata.labels?.[CONTROLLER_REVISION_HASH] === hash;
 
@@ -132,24 +123,8 @@ export class DaemonSetController implements Reconciler {
   // --- informer hooks (manager.ts) ---------------------------------------------
 
   /** Keys for a pod event; settles expectations for the DaemonSet that owns it. */
-  podChanged(pod: PodLike, event: "add" | "update" | "delete", old?: PodLike): string[] {
-    const keys = new Set<string>();
-    for (const p of [pod, old]) {
-      const ref = p && controllerRef(p);
-      if (ref?.kind !== "DaemonSet") continue;
-      const ds = this.opts.daemonSets.get(pod.metadata.namespace, ref.name);
-      if (!ds || ds.metadata.uid !== ref.uid) continue;
-      const k = keyOf(ds);
-      if (p === pod) {
-        if (event === "add") this.expectations.creationObserved(k);
-        if (event === "delete" || (isTerminating(pod) && !(old && isTerminating(old)))) this.expectations.deletionObserved(k, pod.metadata.uid!);
-      }
-      keys.add(k);
-    }
-    if (!controllerRef(pod)) {
-      for (const ds of this.opts.daemonSets.list(pod.metadata.namespace)) if (selectorOf(ds)?.matches(pod.metadata.labels)) keys.add(keyOf(ds));
-    }
-    return [...keys];
+  podChanged(pod: PodLike, event: PodEvent, old?: PodLike): string[] {
+    return ownerKeysForPodEvent({ kind: "DaemonSet", owners: this.opts.daemonSets, expectations: this.expectations, selectorOf }, pod, event, old);
   }
 
   /** A node joined, left or changed labels/taints: every DaemonSet looks again. */

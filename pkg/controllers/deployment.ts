@@ -10,7 +10,7 @@
 // resourceVersion precondition, so a stale cache costs a Conflict and a retry,
 // never a wrong step.
 import { R } from "../api/kinds.js";
-import { LabelSelector } from "../api/selector.js";
+import { selectorOf, type LabelSelector } from "../api/selector.js";
 import type { Client } from "../client/client.js";
 import type { Lister } from "../client/lister.js";
 import { keyOf, splitKey } from "../client/lister.js";
@@ -73,15 +73,6 @@ interface Ctx {
 
 const byCreation = (a: ReplicaSetLike, b: ReplicaSetLike) => creationMs(a) - creationMs(b) || String(a.metadata.name).localeCompare(String(b.metadata.name));
 const specReplicas = (rs: ReplicaSetLike | undefined) => rs?.spec?.replicas ?? 0;
-
-function selectorOf(d: DeploymentLike): LabelSelector | undefined {
-  try {
-    const s = LabelSelector.fromObject(d.spec?.selector);
-    return s.isEmpty() ? undefined : s;
-  } catch {
-    return undefined;
-  }
-}
 
 function params(d: DeploymentLike): RollingParams {
   return { replicas: d.spec?.replicas ?? 1, strategy: d.spec?.strategy };

@@ -210,7 +210,6 @@ export async function rollbackTo(client: Client, deploy: DeploymentLike, revisio
     if (v !== undefined) annotations[k] = v;
   }
   for (const [k, v] of Object.entries(target.metadata.annotations ?? {})) if (!ANNOTATIONS_TO_SKIP.has(k)) annotations[k] = v;
-  delete annotations["skiff.dev/replica-claim"];
   const patched = await client.patch<DeploymentLike>(R.deployments, ns, name, "json", [
     { op: "test", path: "/metadata/resourceVersion", value: d.metadata.resourceVersion },
     { op: "replace", path: "/spec/template", value: template },

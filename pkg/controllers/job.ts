@@ -20,16 +20,16 @@ import type { LabelSelectorObject } from "../api/selector.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import type { Lister } from "../client/lister.js";
-import { keyOf, splitKey } from "../client/lister.js";
+import { splitKey } from "../client/lister.js";
 import type { Clock } from "../util/clock.js";
 import { podsToDelete } from "./active-pods.js";
 import { Expectations } from "./expectations.js";
 import { BY_CONTROLLER_UID } from "./indexes.js";
+import { ownerKeysForPodEvent, type PodEvent } from "./owner-keys.js";
 import type { Reconciler, ReconcileResult } from "./runner.js";
 import {
   canonicalJson,
   clockOrReal,
-  controllerRef,
   creationMs,
   isNotFound,
   isPodReady,
@@ -172,15 +172,8 @@ export class JobController implements Reconciler {
   }
 
   /** Keys to enqueue for a pod event; settles expectations for the Job's own creates and deletes. */
-  podChanged(pod: PodLike, event: "add" | "update" | "delete", old?: PodLike): string[] {
-    const ref = controllerRef(pod) ?? (old ? controllerRef(old) : undefined);
-    if (!ref || ref.kind !== "Job") return [];
-    const job = this.opts.jobs.get(pod.metadata.namespace, ref.name);
-    if (!job || job.metadata.uid !== ref.uid) return [];
-    const key = keyOf(job);
-    if (event === "add") this.expectations.creationObserved(key);
-    if (event === "delete" || (isTerminating(pod) && (!old || !isTerminating(old)))) this.expectations.deletionObserved(key, pod.metadata.uid!);
-    return [key];
+  podChanged(pod: PodLike, event: PodEvent, old?: PodLike): string[] {
+    return ownerKeysForPodEvent({ kind: "Job", owners: this.opts.jobs, expectations: this.expectations }, pod, event, old);
   }
 
   /** Idempotent: converge one Job's pods and status. */

@@ -21,7 +21,6 @@ import { registerBatchControllers, type BatchControllers } from "./batch.js";
 import { registerSetControllers, type SetControllers } from "./sets.js";
 import { registerQuotaAndHpaControllers, type HpaTuning, type QuotaHpaControllers } from "./quota-hpa.js";
 import { registerCoreApiControllers, type CoreApiControllers } from "./core-api.js";
-import { onlyClaimChanged } from "./claim-only.js";
 import { monitorCustomResources } from "./custom-resources.js";
 import type { MetricsReader } from "../metrics/index.js";
 import { ControllerRunner, type Reconciler } from "./runner.js";
@@ -163,7 +162,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   pods.addEventHandler(gcHandler<PodLike>(R.pods));
   replicaSets.addEventHandler(
     handler<ReplicaSetLike>((rs, _ev, old) => {
-      if (!onlyClaimChanged(old, rs)) rsQueue.add(keyOf(rs));
+      rsQueue.add(keyOf(rs));
       addAll(deployQueue, deployController.replicaSetChanged(rs, old));
     }),
   );

@@ -3,7 +3,7 @@ import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import { FakeClock } from "../util/clock.js";
 import { podsToDelete } from "./active-pods.js";
-import { CLAIM_ANNOTATION, ReplicaSetController, type ReplicaSetLike } from "./replicaset.js";
+import { ReplicaSetController, type ReplicaSetLike } from "./replicaset.js";
 import { EventLog, RecordingClient, SnapshotLister, markReady, newCluster } from "../../test/helpers/controllers.js";
 import type { PodLike } from "./util.js";
 
@@ -103,17 +103,30 @@ describe("ReplicaSetController", () => {
     expect(await owned()).toHaveLength(3);
   });
 
-  it("respects another controller's in-flight claim and creates only after it expires", async () => {
-    const { inner, run, owned, clock } = await setup(2);
-    const rs = await inner.get<ReplicaSetLike>(R.replicasets, "default", "web");
-    rs.metadata.annotations = { [CLAIM_ANNOTATION]: JSON.stringify({ by: "someone-else", at: clock.now(), create: ["web-aaaaa", "web-bbbbb"], delete: [] }) };
-    await inner.update(R.replicasets, rs);
-    const r = await run();
-    expect(await owned()).toHaveLength(0);
-    expect(r.requeueAfterMs).toBeGreaterThan(0);
-    await clock.advance(31_000);
-    await run();
-    expect(await owned()).toHaveLength(2);
+  it("stops creating at the first refused batch (slowStartBatch) and forgets the creates it never made", async () => {
+    const { inner, ctrl, events } = await setup(10);
+    // An API that admits exactly two pods (as a full ResourceQuota would): batch 1
+    // (one create) succeeds, batch 2 (two creates) has one refused.
+    const client = new RecordingClient(inner);
+    let admitted = 0;
+    const create = client.create.bind(client);
+    client.create = (async (info, ns, obj, opts) => {
+      if (info === R.pods && ++admitted > 2) throw new Error('pods is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2');
+      return create(info, ns, obj, opts);
+    }) as RecordingClient["create"];
+    const replicaSets = await new SnapshotLister<ReplicaSetLike>(inner, R.replicasets).refresh();
+    const pods = await new SnapshotLister<PodLike>(inner, R.pods).refresh();
+    const fresh = new ReplicaSetController({ client, replicaSets, pods, events });
+    await expect(fresh.reconcile("default/web")).rejects.toThrow(/exceeded quota/);
+    // Batches 1 and 2 ran (3 calls), batch 3 (4 calls) never did.
+    expect(events.reasons().filter((r) => r === "SuccessfulCreate")).toHaveLength(2);
+    expect(events.reasons().filter((r) => r === "FailedCreate")).toHaveLength(1);
+    expect(client.of("create", "pods")).toHaveLength(2);
+    // Only the two pods that exist are still expected: once seen, the key is free again.
+    expect(fresh.expectations.satisfied("default/web")).toBe(false);
+    for (const p of (await inner.list<PodLike>(R.pods, "default")).items) fresh.podChanged(p, "add");
+    expect(fresh.expectations.satisfied("default/web")).toBe(true);
+    expect(ctrl.expectations.satisfied("default/web")).toBe(true);
   });
 
   it("deletes surplus pods: unscheduled first, then not ready, then the newest", async () => {

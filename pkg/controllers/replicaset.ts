@@ -1,31 +1,31 @@
 // The ReplicaSet controller: keeps spec.replicas live pods for each ReplicaSet.
 // Level-triggered: every reconcile re-reads the ReplicaSet and its pods from the
 // informer caches and closes the difference, so running it twice is harmless.
-//
-// Two guards keep it from ever creating duplicate pods:
-// - expectations (as client-go) stop this controller from acting again on a key
-//   until its informer has seen its own creates/deletes;
-// - a claim written on the ReplicaSet itself (annotation, resourceVersion
-//   precondition) before any create/delete. Two controllers racing on one
-//   ReplicaSet both try to write the claim from the same resourceVersion; one
-//   gets a Conflict and, on retry, sees the other's claim (which names the pods
-//   being created or deleted) and counts them as already done.
+// It is built from the ownership kit every pod-owning controller shares:
+// claimPods (ref-manager.ts) adopts and releases, ownerKeysForPodEvent
+// (owner-keys.ts) maps pod events to keys, expectations (as client-go) stop it
+// acting again on a key until its informer has seen its own creates and
+// deletes, and slowStartBatch stops creating at the first refused batch.
+// Before creating or deleting it confirms the count against the API (one GET
+// and one LIST, no write), so a controller whose cache lags far behind, or a
+// second instance, does not act on a stale picture.
 import { R } from "../api/kinds.js";
-import { LabelSelector, type LabelSelectorObject } from "../api/selector.js";
+import { selectorOf, type LabelSelectorObject } from "../api/selector.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import type { Lister } from "../client/lister.js";
-import { keyOf, splitKey } from "../client/lister.js";
+import { splitKey } from "../client/lister.js";
 import type { Clock } from "../util/clock.js";
 import { randomBytes } from "node:crypto";
 import { podsToDelete } from "./active-pods.js";
 import { Expectations } from "./expectations.js";
-import { BY_CONTROLLER_UID, ORPHANS_BY_NAMESPACE } from "./indexes.js";
+import { ownerKeysForPodEvent, type PodEvent } from "./owner-keys.js";
+import { claimPods } from "./ref-manager.js";
 import type { Reconciler } from "./runner.js";
+import { slowStartBatch } from "./slow-start.js";
 import {
   clockOrReal,
   controllerRef,
-  isConflict,
   isNotFound,
   isPodActive,
   isPodAvailable,
@@ -57,20 +57,12 @@ export interface ReplicaSetStatus {
   conditions?: unknown[];
 }
 
-/** Annotation holding the in-flight create/delete claim (see the file comment). */
-export const CLAIM_ANNOTATION = "skiff.dev/replica-claim";
-
-interface Claim {
-  by: string;
-  at: number;
-  create: string[];
-  delete: string[];
-}
-
 /** Kubernetes' burstReplicas: at most this many creates or deletes per reconcile. */
 const BURST = 500;
-/** How many writes run concurrently within one reconcile. */
-const PARALLEL = 50;
+/** Kubernetes' SlowStartInitialBatchSize. */
+const SLOW_START_INITIAL_BATCH = 1;
+/** How many deletes run concurrently within one reconcile. */
+const PARALLEL_DELETES = 50;
 
 export interface ReplicaSetControllerOptions {
   client: Client;
@@ -79,10 +71,8 @@ export interface ReplicaSetControllerOptions {
   pods: Lister<PodLike>;
   clock?: Clock;
   events?: EventSink;
-  /** How long a claim counts as in flight if its writer never clears it. */
-  claimTtlMs?: number;
-  /** Identifies this controller instance in claims. */
-  identity?: string;
+  /** The ownerReference kind of the objects `replicaSets` lists (ReplicationController reuses this controller). */
+  ownerKind?: string;
 }
 
 const NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -92,17 +82,8 @@ function nameSuffix(): string {
   return s;
 }
 
-function selectorOf(rs: ReplicaSetLike): LabelSelector | undefined {
-  try {
-    const sel = LabelSelector.fromObject(rs.spec?.selector);
-    return sel.isEmpty() ? undefined : sel; // an empty selector would adopt everything: ignore it
-  } catch {
-    return undefined;
-  }
-}
-
-async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += PARALLEL) await Promise.all(items.slice(i, i + PARALLEL).map(fn));
+async function inChunks<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += PARALLEL_DELETES) await Promise.all(items.slice(i, i + PARALLEL_DELETES).map(fn));
 }
 
 export class ReplicaSetController implements Reconciler {
@@ -110,15 +91,13 @@ export class ReplicaSetController implements Reconciler {
   readonly expectations: Expectations;
   private readonly clock: Clock;
   private readonly events: EventSink;
-  private readonly claimTtlMs: number;
-  private readonly identity: string;
+  private readonly ownerKind: string;
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
     this.clock = clockOrReal(opts.clock);
     this.events = opts.events ?? noEvents;
     this.expectations = new Expectations(this.clock);
-    this.claimTtlMs = opts.claimTtlMs ?? 30_000;
-    this.identity = opts.identity ?? `rs-controller-${nameSuffix()}`;
+    this.ownerKind = opts.ownerKind ?? "ReplicaSet";
   }
 
   /** Idempotent: converges pods and status for one ReplicaSet key. */
@@ -131,216 +110,105 @@ export class ReplicaSetController implements Reconciler {
     }
     const selector = selectorOf(rs);
     if (!selector) return {};
-    const pods = await this.claimPods(rs, selector);
+    const pods = await claimPods(this.opts.client, this.opts.pods, rs, selector);
     const active = pods.filter(isPodActive);
 
-    let latest: ReplicaSetLike = rs;
     let requeueAfterMs: number | undefined;
     if (!isTerminating(rs)) {
       if (this.expectations.satisfied(key)) {
-        const r = await this.manageReplicas(key, rs, active, signal);
-        if (r.rs) latest = r.rs;
-        requeueAfterMs = r.requeueAfterMs;
+        requeueAfterMs = await this.manageReplicas(key, rs, active, signal);
       } else {
         // Our own writes are not visible yet; the pod events will bring us back.
         requeueAfterMs = this.expectations.msUntilExpiry(key) + 1;
       }
     }
-    const availableIn = await this.syncStatus(latest, active);
-    if (availableIn !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, availableIn);
+    // Status counts what the cache shows; while our own creates and deletes are
+    // unobserved it would be stale at once, and the events that settle them
+    // bring us back to write it — one status write per scale, not two.
+    if (this.expectations.satisfied(key)) {
+      const availableIn = await this.syncStatus(rs, active);
+      if (availableIn !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, availableIn);
+    }
     return requeueAfterMs === undefined ? {} : { requeueAfterMs };
   }
 
   // --- informer hooks (wired by manager.ts) ---------------------------------
 
   /** Keys to enqueue for a pod event; also settles expectations. */
-  podChanged(pod: PodLike, event: "add" | "update" | "delete", old?: PodLike): string[] {
-    const keys = new Set<string>();
-    const ref = controllerRef(pod);
-    const rsKey = (r: { name?: string; uid?: string; kind?: string }) => {
-      if (r.kind !== "ReplicaSet") return undefined;
-      const rs = this.opts.replicaSets.get(pod.metadata.namespace, r.name ?? "");
-      return rs && rs.metadata.uid === r.uid ? keyOf(rs) : undefined;
-    };
-    if (ref) {
-      const k = rsKey(ref);
-      if (k) {
-        if (event === "add") this.expectations.creationObserved(k);
-        if (event === "delete" || (event === "update" && isTerminating(pod) && old && !isTerminating(old))) {
-          this.expectations.deletionObserved(k, pod.metadata.uid!);
-        }
-        if (event === "add" && isTerminating(pod)) this.expectations.deletionObserved(k, pod.metadata.uid!);
-        keys.add(k);
-      }
-    }
-    const oldRef = old ? controllerRef(old) : undefined;
-    if (oldRef && oldRef.uid !== ref?.uid) {
-      const k = rsKey(oldRef);
-      if (k) keys.add(k);
-    }
-    // An orphan (or a pod whose labels changed) may be adopted by any matching ReplicaSet.
-    if (!ref || (old && JSON.stringify(old.metadata.labels) !== JSON.stringify(pod.metadata.labels))) {
-      if (!ref) for (const rs of this.opts.replicaSets.list(pod.metadata.namespace)) {
-        if (selectorOf(rs)?.matches(pod.metadata.labels)) keys.add(keyOf(rs));
-      }
-    }
-    return [...keys];
+  podChanged(pod: PodLike, event: PodEvent, old?: PodLike): string[] {
+    return ownerKeysForPodEvent({ kind: this.ownerKind, owners: this.opts.replicaSets, expectations: this.expectations, selectorOf }, pod, event, old);
   }
 
   // --- internals --------------------------------------------------------------
 
-  /** Owned pods plus adopted orphans, minus pods released because their labels no longer match. */
-  private async claimPods(rs: ReplicaSetLike, selector: LabelSelector): Promise<PodLike[]> {
-    const uid = rs.metadata.uid!;
-    const owned: PodLike[] = [];
-    for (const pod of this.opts.pods.byIndex(BY_CONTROLLER_UID, uid)) {
-      if (pod.metadata.namespace !== rs.metadata.namespace) continue;
-      if (selector.matches(pod.metadata.labels)) {
-        owned.push(pod);
-      } else if (!isTerminating(pod)) {
-        await this.release(pod, uid);
-      }
-    }
-    if (isTerminating(rs)) return owned;
-    for (const pod of this.opts.pods.byIndex(ORPHANS_BY_NAMESPACE, rs.metadata.namespace ?? "")) {
-      if (isTerminating(pod) || !selector.matches(pod.metadata.labels)) continue;
-      const adopted = await this.adopt(pod, rs);
-      if (adopted) owned.push(adopted);
-    }
-    return owned;
-  }
-
-  private async adopt(pod: PodLike, rs: ReplicaSetLike): Promise<PodLike | undefined> {
-    const refs = [...(pod.metadata.ownerReferences ?? []), newControllerRef(rs)];
-    try {
-      // resourceVersion in a merge patch is a precondition: a pod changed meanwhile is retried next time.
-      return await this.opts.client.patch<PodLike>(R.pods, pod.metadata.namespace, pod.metadata.name!, "merge", {
-        metadata: { ownerReferences: refs, resourceVersion: pod.metadata.resourceVersion },
-      });
-    } catch (e) {
-      if (isNotFound(e) || isConflict(e)) return undefined;
-      throw e;
-    }
-  }
-
-  private async release(pod: PodLike, ownerUid: string): Promise<void> {
-    const refs = (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== ownerUid);
-    try {
-      await this.opts.client.patch(R.pods, pod.metadata.namespace, pod.metadata.name!, "merge", {
-        metadata: { ownerReferences: refs.length > 0 ? refs : null, resourceVersion: pod.metadata.resourceVersion },
-      });
-    } catch (e) {
-      if (!isNotFound(e) && !isConflict(e)) throw e;
-    }
-  }
-
-  private readClaim(rs: ReplicaSetLike): Claim | undefined {
-    const raw = rs.metadata.annotations?.[CLAIM_ANNOTATION];
-    if (!raw) return undefined;
-    try {
-      const c = JSON.parse(raw) as Claim;
-      if (c.by === this.identity) return undefined; // our own, left over: our writes are done
-      if (this.clock.now() - c.at > this.claimTtlMs) return undefined;
-      return c;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private withClaim(rs: ReplicaSetLike, claim: Claim | undefined): ReplicaSetLike {
-    const next = structuredClone(rs);
-    const ann = { ...(next.metadata.annotations ?? {}) };
-    if (claim) ann[CLAIM_ANNOTATION] = JSON.stringify(claim);
-    else delete ann[CLAIM_ANNOTATION];
-    next.metadata.annotations = ann;
-    return next;
-  }
-
-  private async manageReplicas(
-    key: string,
-    cached: ReplicaSetLike,
-    cachedActive: PodLike[],
-    signal?: AbortSignal,
-  ): Promise<{ rs?: ReplicaSetLike; requeueAfterMs?: number }> {
+  /** Creates or deletes the difference; returns when to look again, if sooner than an event. */
+  private async manageReplicas(key: string, cached: ReplicaSetLike, cachedActive: PodLike[], signal?: AbortSignal): Promise<number | undefined> {
     const want = cached.spec?.replicas ?? 1;
-    if (cachedActive.length === want) return {};
+    if (cachedActive.length === want) return undefined;
+    const fresh = await this.confirm(cached);
+    if (!fresh) return undefined;
+    const diff = fresh.active.length - (fresh.rs.spec?.replicas ?? 1);
+    if (diff < 0) await this.createPods(key, fresh.rs, Math.min(-diff, BURST), signal);
+    if (diff > 0) await this.deletePods(key, fresh.rs, podsToDelete(fresh.active, Math.min(diff, BURST)));
+    return Math.abs(diff) > BURST ? 1 : undefined;
+  }
 
-    // The cache says we must act: confirm against the API before writing.
+  /** The cache says we must act: re-read the ReplicaSet and its pods from the API first. */
+  private async confirm(cached: ReplicaSetLike): Promise<{ rs: ReplicaSetLike; active: PodLike[] } | undefined> {
     const client = this.opts.client;
-    let fresh: ReplicaSetLike;
+    let rs: ReplicaSetLike;
     try {
-      fresh = await client.get<ReplicaSetLike>(R.replicasets, cached.metadata.namespace, cached.metadata.name!);
+      rs = await client.get<ReplicaSetLike>(R.replicasets, cached.metadata.namespace, cached.metadata.name!);
     } catch (e) {
-      if (isNotFound(e)) return {};
+      if (isNotFound(e)) return undefined;
       throw e;
     }
-    if (fresh.metadata.uid !== cached.metadata.uid || isTerminating(fresh)) return {};
-    const selector = selectorOf(fresh);
-    if (!selector) return {};
-    const freshWant = fresh.spec?.replicas ?? 1;
-    const list = await client.list<PodLike>(R.pods, fresh.metadata.namespace, { labelSelector: selector.toString() });
-    const mine = list.items.filter((p) => controllerRef(p)?.uid === fresh.metadata.uid);
-    const present = new Set(mine.map((p) => p.metadata.name!));
-    const claim = this.readClaim(fresh);
-    const pendingDeletes = new Set(claim?.delete ?? []);
-    const active = mine.filter((p) => isPodActive(p) && !pendingDeletes.has(p.metadata.name!));
-    const inflightCreates = (claim?.create ?? []).filter((n) => !present.has(n)).length;
-    const inflightDeletes = mine.filter((p) => isPodActive(p) && pendingDeletes.has(p.metadata.name!)).length;
-    if (inflightCreates > 0 || inflightDeletes > 0) {
-      // Another controller is mid-batch: its pod events (or the claim expiring) bring us back.
-      return { requeueAfterMs: Math.max(1, claim!.at + this.claimTtlMs - this.clock.now()) };
-    }
-    const diff = active.length - freshWant;
-    if (diff === 0) return {};
+    const selector = selectorOf(rs);
+    if (rs.metadata.uid !== cached.metadata.uid || isTerminating(rs) || !selector) return undefined;
+    const list = await client.list<PodLike>(R.pods, rs.metadata.namespace, { labelSelector: selector.toString() });
+    const active = list.items.filter((p) => controllerRef(p)?.uid === rs.metadata.uid && isPodActive(p));
+    return { rs, active };
+  }
 
-    const toCreate = diff < 0 ? Array.from({ length: Math.min(-diff, BURST) }, () => `${fresh.metadata.name}-${nameSuffix()}`) : [];
-    const victims = diff > 0 ? podsToDelete(active, Math.min(diff, BURST)) : [];
-    const newClaim: Claim = { by: this.identity, at: this.clock.now(), create: toCreate, delete: victims.map((p) => p.metadata.name!) };
-    // The precondition: fails with Conflict if anyone wrote the ReplicaSet since we read it.
-    const claimed = await client.update<ReplicaSetLike>(R.replicasets, this.withClaim(fresh, newClaim));
-
-    this.expectations.expect(key, toCreate.length, victims.map((p) => p.metadata.uid!));
-    let failure: unknown;
-    if (toCreate.length > 0) {
-      await inBatches(toCreate, async (podName) => {
-        if (signal?.aborted) {
-          this.expectations.creationObserved(key);
-          return;
-        }
+  /** slowStartBatch of creates; expectations are lowered for every create that failed or never ran. */
+  private async createPods(key: string, rs: ReplicaSetLike, count: number, signal?: AbortSignal): Promise<void> {
+    this.expectations.expect(key, count, []);
+    const result = await slowStartBatch(
+      count,
+      SLOW_START_INITIAL_BATCH,
+      async () => {
         try {
-          const pod = await client.create<PodLike>(R.pods, claimed.metadata.namespace, this.podFromTemplate(claimed, podName));
-          this.events.event(claimed, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`);
+          const pod = await this.opts.client.create<PodLike>(R.pods, rs.metadata.namespace, this.podFromTemplate(rs, `${rs.metadata.name}-${nameSuffix()}`));
+          this.events.event(rs, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`);
         } catch (e) {
           // The create will never be observed: stop waiting for it.
           this.expectations.creationObserved(key);
+          this.events.event(rs, "Warning", "FailedCreate", `Error creating: ${(e as Error).message}`);
+          throw e;
+        }
+      },
+      signal,
+    );
+    for (let i = 0; i < result.skipped; i++) this.expectations.creationObserved(key);
+    if (result.error !== undefined) throw result.error;
+  }
+
+  private async deletePods(key: string, rs: ReplicaSetLike, victims: PodLike[]): Promise<void> {
+    this.expectations.expect(key, 0, victims.map((p) => p.metadata.uid!));
+    let failure: unknown;
+    await inChunks(victims, async (pod) => {
+      try {
+        await this.opts.client.delete(R.pods, pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
+        this.events.event(rs, "Normal", "SuccessfulDelete", `Deleted pod: ${pod.metadata.name}`);
+      } catch (e) {
+        this.expectations.deletionObserved(key, pod.metadata.uid!);
+        if (!isNotFound(e)) {
           failure ??= e;
-          this.events.event(claimed, "Warning", "FailedCreate", `Error creating: ${(e as Error).message}`);
+          this.events.event(rs, "Warning", "FailedDelete", `Error deleting: ${(e as Error).message}`);
         }
-      });
-    }
-    if (victims.length > 0) {
-      await inBatches(victims, async (pod) => {
-        try {
-          await client.delete(R.pods, pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
-          this.events.event(claimed, "Normal", "SuccessfulDelete", `Deleted pod: ${pod.metadata.name}`);
-        } catch (e) {
-          this.expectations.deletionObserved(key, pod.metadata.uid!);
-          if (!isNotFound(e)) {
-            failure ??= e;
-            this.events.event(claimed, "Warning", "FailedDelete", `Error deleting: ${(e as Error).message}`);
-          }
-        }
-      });
-    }
-    // Clear the claim so others need not wait for its TTL; losing this race is fine.
-    let latest = claimed;
-    try {
-      latest = await client.update<ReplicaSetLike>(R.replicasets, this.withClaim(claimed, undefined));
-    } catch (e) {
-      if (!isConflict(e) && !isNotFound(e)) throw e;
-    }
+      }
+    });
     if (failure) throw failure;
-    return { rs: latest, requeueAfterMs: Math.abs(diff) > BURST ? 1 : undefined };
   }
 
   private podFromTemplate(rs: ReplicaSetLike, name: string): KubeObject {

@@ -14,7 +14,8 @@ import type { Lister } from "../client/lister.js";
 import type { Clock } from "../util/clock.js";
 import { ReplicaSetController, type ReplicaSetLike } from "./replicaset.js";
 import type { Reconciler } from "./runner.js";
-import { controllerRef, type EventSink, type PodLike } from "./util.js";
+import type { PodEvent } from "./owner-keys.js";
+import type { EventSink, PodLike } from "./util.js";
 
 export interface ReplicationControllerLike extends KubeObject {
   spec?: { replicas?: number; minReadySeconds?: number; selector?: Record<string, string>; template?: NonNullable<ReplicaSetLike["spec"]>["template"] };
@@ -106,14 +107,6 @@ export interface ReplicationControllerOptions {
   events?: EventSink;
 }
 
-/** Presents an RC-owned pod to the ReplicaSet logic, whose event hook only follows ReplicaSet owners. */
-function asReplicaSetOwned(pod: PodLike | undefined): PodLike | undefined {
-  const ref = pod && controllerRef(pod);
-  if (!pod || ref?.kind !== "ReplicationController") return pod;
-  const refs = (pod.metadata.ownerReferences ?? []).map((r) => (r === ref ? { ...r, kind: "ReplicaSet" } : r));
-  return { ...pod, metadata: { ...pod.metadata, ownerReferences: refs } };
-}
-
 export class ReplicationControllerController implements Reconciler {
   readonly name = "replicationcontroller";
   private readonly inner: ReplicaSetController;
@@ -125,6 +118,7 @@ export class ReplicationControllerController implements Reconciler {
       pods: opts.pods,
       clock: opts.clock,
       events: opts.events,
+      ownerKind: "ReplicationController",
     });
   }
 
@@ -134,10 +128,7 @@ export class ReplicationControllerController implements Reconciler {
   }
 
   /** Keys of RCs a pod event concerns (its owner, or RCs that may adopt it); settles expectations. */
-  podChanged(pod: PodLike, event: "add" | "update" | "delete", old?: PodLike): string[] {
-    const ref = controllerRef(pod);
-    // A pod another kind controls is none of our business (ReplicaSets see it themselves).
-    if (ref && ref.kind !== "ReplicationController" && (!old || controllerRef(old)?.kind !== "ReplicationController")) return [];
-    return this.inner.podChanged(asReplicaSetOwned(pod)!, event, asReplicaSetOwned(old));
+  podChanged(pod: PodLike, event: PodEvent, old?: PodLike): string[] {
+    return this.inner.podChanged(pod, event, old);
   }
 }

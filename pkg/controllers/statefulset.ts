@@ -8,19 +8,19 @@
 // Pod names are fixed, so a create that races a stale cache fails with
 // AlreadyExists instead of making a duplicate: no expectations are needed.
 import { R } from "../api/kinds.js";
-import { LabelSelector, type LabelSelectorObject } from "../api/selector.js";
+import { selectorOf, type LabelSelectorObject } from "../api/selector.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import type { Lister } from "../client/lister.js";
-import { keyOf, splitKey } from "../client/lister.js";
+import { splitKey } from "../client/lister.js";
 import type { Clock } from "../util/clock.js";
 import { templateHash, type PodTemplate } from "./history.js";
-import { claimPods } from "./owned-pods.js";
+import { ownerKeysForPodEvent, type PodEvent } from "./owner-keys.js";
+import { claimPods } from "./ref-manager.js";
 import type { Reconciler } from "./runner.js";
 import { ordinalOf, podName, podRevision, statefulPod, templateFromPod } from "./statefulset-pods.js";
 import {
   clockOrReal,
-  controllerRef,
   isAlreadyExists,
   isNotFound,
   isPodAvailable,
@@ -74,15 +74,6 @@ export function updateRevisionOf(sts: StatefulSetLike): string {
   return `${sts.metadata.name}-${templateHash(sts.spec?.template, sts.status?.collisionCount || undefined)}`;
 }
 
-function selectorOf(sts: StatefulSetLike): LabelSelector | undefined {
-  try {
-    const sel = LabelSelector.fromObject(sts.spec?.selector);
-    return sel.isEmpty() ? undefined : sel;
-  } catch {
-    return undefined;
-  }
-}
-
 const isCreated = (p: PodLike) => !!p.status?.phase;
 const isFailed = (p: PodLike) => p.status?.phase === "Failed" || p.status?.phase === "Succeeded";
 const isRunningAndReady = (p: PodLike) => p.status?.phase === "Running" && isPodReady(p);
@@ -115,18 +106,8 @@ export class StatefulSetController implements Reconciler {
   }
 
   /** Keys for a pod event: the StatefulSet that owns (or owned) it, or may adopt it. */
-  podChanged(pod: PodLike, _event: "add" | "update" | "delete", old?: PodLike): string[] {
-    const keys = new Set<string>();
-    for (const p of [pod, old]) {
-      const ref = p && controllerRef(p);
-      if (ref?.kind !== "StatefulSet") continue;
-      const sts = this.opts.statefulSets.get(pod.metadata.namespace, ref.name);
-      if (sts && sts.metadata.uid === ref.uid) keys.add(keyOf(sts));
-    }
-    if (!controllerRef(pod)) {
-      for (const sts of this.opts.statefulSets.list(pod.metadata.namespace)) if (selectorOf(sts)?.matches(pod.metadata.labels)) keys.add(keyOf(sts));
-    }
-    return [...keys];
+  podChanged(pod: PodLike, event: PodEvent, old?: PodLike): string[] {
+    return ownerKeysForPodEvent({ kind: "StatefulSet", owners: this.opts.statefulSets, selectorOf }, pod, event, old);
   }
 
   // --- the pods ----------------------------------------------------------------
