@@ -10,6 +10,7 @@ import { customOpenApiDocumentFor, customOpenApiIndex } from "../apiextensions/o
 import { servedAs } from "../apiextensions/conversion.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
 import { openApiDocument, openApiIndex } from "./openapi.js";
+import { OPENAPI_V2_PROTOBUF, openApiV2ETag, openApiV2Json, openApiV2Protobuf } from "./openapi-v2.js";
 import { parseResourcePath, type ResourcePath } from "./resource-path.js";
 import { newContext, type DeleteOptions, type FieldValidation, type Registry, type RequestContext } from "./registry.js";
 import { toScale, updateScale } from "./scale.js";
@@ -212,6 +213,12 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
     apiResourceList(req.params.group, req.params.version) ?? notFound(),
   );
   app.get("/openapi/v3", async () => ({ paths: { ...openApiIndex().paths, ...customOpenApiIndex() } }));
+  // kubectl asks for the gnostic protobuf form; a JSON Accept gets the Swagger JSON.
+  app.get("/openapi/v2", async (req, reply) => {
+    reply.header("ETag", openApiV2ETag());
+    if (!String(req.headers.accept ?? "").includes(OPENAPI_V2_PROTOBUF)) return openApiV2Json();
+    return reply.type(OPENAPI_V2_PROTOBUF).send(openApiV2Protobuf());
+  });
   app.get<{ Params: { "*": string } }>("/openapi/v3/*", async (req) => openApiDocument(req.params["*"]) ?? customOpenApiDocumentFor(req.params["*"]) ?? notFound());
 
   const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;

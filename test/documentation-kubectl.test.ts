@@ -1,0 +1,96 @@
+// Issue 25, the validation and storage-form half, as a user sees it with real
+// kubectl 1.32 against a fake-runtime cluster: files kubectl can only validate
+// with /openapi/v2 (a `kind: List`, a kind the server lacks), objects read back
+// in Kubernetes' canonical form, wrong JSON types refused with a field path.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { haveKubectl, kubectlFor, type Kubectl } from "./helpers/kubectl.js";
+import { startLabCluster, type LabCluster } from "./helpers/lab-cluster.js";
+
+if (!haveKubectl) console.warn("\n*** SKIPPING documentation kubectl tests: kubectl not found ***\n");
+
+describe.skipIf(!haveKubectl)("documentation manifests with real kubectl", () => {
+  let lab: LabCluster;
+  let k: Kubectl;
+
+  beforeAll(async () => {
+    lab = await startLabCluster({ nodes: 1 });
+    k = kubectlFor(lab.dir);
+  });
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  it("applies a `kind: List` file item by item (kubectl validates it with /openapi/v2)", async () => {
+    const r = await k.apply(
+      "list",
+      `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: listed}
+  data: {x: "1"}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: listed}
+  spec:
+    selector: {app: listed}
+    ports: [{port: 80}]
+`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("configmap/listed created");
+    expect(r.stdout).toContain("service/listed created");
+  });
+
+  it("validates a List's items on the client with the v2 schema: unknown fields and wrong types, nothing applied", async () => {
+    const r = await k.apply(
+      "bad-list",
+      `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: never}
+  datta: {x: "1"}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: never}
+  spec:
+    replicas: "two"
+    selector: {matchLabels: {app: never}}
+    template:
+      metadata: {labels: {app: never}}
+      spec: {containers: [{name: c, image: skiff/busybox:latest}]}
+`,
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('unknown field "datta" in io.k8s.api.core.v1.ConfigMap');
+    expect(r.stderr).toContain('invalid type for io.k8s.api.apps.v1.DeploymentSpec.replicas: got "string", expected "integer"');
+    expect((await k.run(["get", "configmap", "never"])).code).not.toBe(0);
+  });
+
+  it("applies the kinds it knows from a file that also holds an unknown kind, and names the missing one", async () => {
+    const r = await k.apply(
+      "unknown-kind",
+      `apiVersion: v1
+kind: ConfigMap
+metadata: {name: beside-widget}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+`,
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain("configmap/beside-widget created");
+    expect(r.stderr).toContain('no matches for kind "Widget" in version "example.com/v1"');
+  });
+
+  it("serves /openapi/v2 as JSON too, each kind tagged with its group-version-kind", async () => {
+    const doc = JSON.parse(await k.ok("get", "--raw", "/openapi/v2")) as { swagger: string; definitions: Record<string, Record<string, unknown>> };
+    expect(doc.swagger).toBe("2.0");
+    expect(doc.definitions["io.k8s.api.apps.v1.Deployment"]["x-kubernetes-group-version-kind"]).toEqual([{ group: "apps", kind: "Deployment", version: "v1" }]);
+    expect(JSON.stringify(doc)).not.toContain("#/components/schemas/");
+  });
+});
