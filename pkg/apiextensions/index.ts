@@ -34,3 +34,4 @@ export function buildApiExtensions(store: Store, opts: CrdControllerOptions = {}
     },
   };
 }
+export { customOpenApiDocumentFor, customOpenApiIndex } from "./openapi.js";

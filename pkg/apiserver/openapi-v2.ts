@@ -16,7 +16,7 @@
 import { createHash } from "node:crypto";
 import protobuf from "protobufjs";
 import { stringify as yamlStringify } from "yaml";
-import { customOpenApiDocumentFor, customOpenApiIndex } from "../apiextensions/openapi.js";
+import { customOpenApiDocumentFor, customOpenApiIndex } from "../apiextensions/index.js";
 import { openApiDocument, openApiIndex, type JsonObject } from "./openapi.js";
 
 export const OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";

@@ -6,7 +6,7 @@ import { parseDocument } from "yaml";
 import { ApiError, errors } from "../api/errors.js";
 import type { KubeObject, WatchEvent } from "../api/types.js";
 import { tableForResource } from "../apiextensions/printer-columns.js";
-import { customOpenApiDocumentFor, customOpenApiIndex } from "../apiextensions/openapi.js";
+import { customOpenApiDocumentFor, customOpenApiIndex } from "../apiextensions/index.js";
 import { servedAs } from "../apiextensions/conversion.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
 import { openApiDocument, openApiIndex } from "./openapi.js";
