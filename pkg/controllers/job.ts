@@ -12,8 +12,9 @@
 // pods the controller itself deleted when the Job failed). A terminal pod that
 // someone deletes by hand before the count reaches it is not counted.
 //
-// Not implemented: completionMode Indexed (treated as NonIndexed),
-// podFailurePolicy, successPolicy, backoffLimitPerIndex, adopting orphan pods.
+// Indexed Jobs (job-indexes.ts), podFailurePolicy and successPolicy
+// (job-policies.ts), backoffLimitPerIndex and maxFailedIndexes (job-tally.ts)
+// follow Kubernetes 1.32. Not implemented: adopting orphan pods.
 import { R } from "../api/kinds.js";
 import { JOB_LABELS } from "../api/defaults/batch.js";
 import type { LabelSelectorObject } from "../api/selector.js";
@@ -23,6 +24,9 @@ import type { Lister } from "../client/lister.js";
 import { splitKey } from "../client/lister.js";
 import type { Clock } from "../util/clock.js";
 import { podsToDelete } from "./active-pods.js";
+import { formatIndexes, parseIndexes, podIndex, stampIndex } from "./job-indexes.js";
+import { matchSuccessPolicy, type PodFailurePolicyRule, type SuccessPolicyRule } from "./job-policies.js";
+import { tallyPods, type Tally } from "./job-tally.js";
 import { Expectations } from "./expectations.js";
 import { BY_CONTROLLER_UID } from "./indexes.js";
 import { ownerKeysForPodEvent, type PodEvent } from "./owner-keys.js";
@@ -60,6 +64,10 @@ export interface JobStatus {
   completionTime?: string;
   conditions?: JobCondition[];
   uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
+  /** Indexed Jobs: the succeeded indexes, "0-2,4". */
+  completedIndexes?: string;
+  /** backoffLimitPerIndex: the indexes that failed for good. */
+  failedIndexes?: string;
 }
 
 export interface JobLike extends KubeObject {
@@ -72,6 +80,11 @@ export interface JobLike extends KubeObject {
     suspend?: boolean;
     manualSelector?: boolean;
     podReplacementPolicy?: string;
+    completionMode?: string;
+    backoffLimitPerIndex?: number;
+    maxFailedIndexes?: number;
+    podFailurePolicy?: { rules?: PodFailurePolicyRule[] };
+    successPolicy?: { rules?: SuccessPolicyRule[] };
     selector?: LabelSelectorObject;
     template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: { restartPolicy?: string; [k: string]: unknown } };
   };
@@ -86,12 +99,18 @@ export const JobReasons = {
   backoffLimitExceeded: "BackoffLimitExceeded",
   deadlineExceeded: "DeadlineExceeded",
   completionsReached: "CompletionsReached",
+  podFailurePolicy: "PodFailurePolicy",
+  maxFailedIndexesExceeded: "MaxFailedIndexesExceeded",
+  failedIndexes: "FailedIndexes",
+  successPolicy: "SuccessPolicy",
 } as const;
 
 const MESSAGES = {
   backoff: "Job has reached the specified backoff limit",
   deadline: "Job was active longer than specified deadline",
   completions: "Reached expected number of succeeded pods",
+  maxFailedIndexes: "Job has exceeded the specified maximal number of failed indexes",
+  failedIndexes: "Job has failed indexes",
 };
 
 export interface JobControllerOptions {
@@ -193,10 +212,10 @@ export class JobController implements Reconciler {
     const terminating = pods.filter((p) => isTerminating(p) && !isTerminal(p));
     let active = pods.filter((p) => !isTerminal(p) && !isTerminating(p));
     const succeededPods = pods.filter((p) => p.status?.phase === "Succeeded");
-    const failedPods = pods.filter((p) => p.status?.phase === "Failed");
     const old = job.status ?? {};
-    const succeeded = Math.max(old.succeeded ?? 0, succeededPods.length);
-    let failed = Math.max(old.failed ?? 0, failedPods.length);
+    const tally = tallyPods(spec, old, pods);
+    const succeeded = tally.succeeded;
+    let failed = tally.failed;
 
     const status: JobStatus = structuredClone(old);
     let conditions = [...(old.conditions ?? [])];
@@ -226,8 +245,7 @@ export class JobController implements Reconciler {
     // once its pods have stopped (1.31+), so Complete/Failed mean "nothing runs".
     let finish = finishTarget(conditions);
     if (!finish && !suspended) {
-      finish = this.failure(job, failed, active, status.startTime, now);
-      if (!finish && this.succeededEnough(job, succeeded, active.length)) finish = { type: "Complete", reason: JobReasons.completionsReached, message: MESSAGES.completions };
+      finish = this.failure(job, tally, active, status.startTime, now) ?? this.success(job, tally, active.length);
       if (finish) {
         const target = finish.type === "Complete" ? "SuccessCriteriaMet" : "FailureTarget";
         conditions = setCondition(conditions, target, "True", finish.reason, finish.message, now);
@@ -255,7 +273,7 @@ export class JobController implements Reconciler {
       }
     } else if (!suspended) {
       if (this.expectations.satisfied(key)) {
-        const r = await this.managePods(key, job, active, terminating, succeeded, failedPods, succeededPods, now);
+        const r = await this.managePods(key, job, active, terminating, tally, succeededPods, now);
         active = r.active;
         if (r.requeueAfterMs !== undefined) soon(r.requeueAfterMs);
       } else {
@@ -273,6 +291,8 @@ export class JobController implements Reconciler {
     status.failed = failed;
     status.conditions = conditions;
     status.uncountedTerminatedPods ??= {};
+    if (tally.completedIndexes && tally.completedIndexes.size > 0) status.completedIndexes = formatIndexes(tally.completedIndexes);
+    if (tally.failedIndexes) status.failedIndexes = formatIndexes(tally.failedIndexes);
     if (status.conditions.length === 0) delete status.conditions;
     if (canonicalJson(status) !== canonicalJson(old)) {
       try {
@@ -288,10 +308,23 @@ export class JobController implements Reconciler {
 
   // --- decisions -------------------------------------------------------------
 
-  private failure(job: JobLike, failed: number, active: PodLike[], startTime: string | undefined, now: number): Finish | undefined {
+  /** Why the Job fails now, in Kubernetes' order: a FailJob rule, the backoff limits, failed indexes, the deadline. */
+  private failure(job: JobLike, tally: Tally, active: PodLike[], startTime: string | undefined, now: number): Finish | undefined {
+    if (tally.failJob) return { type: "Failed", reason: JobReasons.podFailurePolicy, message: tally.failJob.message };
     const limit = job.spec?.backoffLimit ?? 6;
-    if (failed > limit || pastBackoffLimitOnFailure(job, active)) {
+    if (tally.failed > limit || pastBackoffLimitOnFailure(job, active)) {
       return { type: "Failed", reason: JobReasons.backoffLimitExceeded, message: MESSAGES.backoff };
+    }
+    const failedIndexes = tally.failedIndexes;
+    if (failedIndexes) {
+      const max = job.spec?.maxFailedIndexes;
+      if (max !== undefined && max !== null && failedIndexes.size > max) {
+        return { type: "Failed", reason: JobReasons.maxFailedIndexesExceeded, message: MESSAGES.maxFailedIndexes };
+      }
+      const processed = (tally.completedIndexes?.size ?? 0) + failedIndexes.size;
+      if (failedIndexes.size > 0 && processed >= (job.spec?.completions ?? 0)) {
+        return { type: "Failed", reason: JobReasons.failedIndexes, message: MESSAGES.failedIndexes };
+      }
     }
     const deadline = job.spec?.activeDeadlineSeconds;
     const start = timeMs(startTime);
@@ -301,10 +334,16 @@ export class JobController implements Reconciler {
     return undefined;
   }
 
-  private succeededEnough(job: JobLike, succeeded: number, active: number): boolean {
-    const completions = job.spec?.completions;
-    if (completions === undefined || completions === null) return succeeded > 0 && active === 0;
-    return succeeded >= completions;
+  /** Done: a successPolicy rule is met (Indexed), or enough pods (indexes) succeeded. */
+  private success(job: JobLike, tally: Tally, active: number): Finish | undefined {
+    const spec = job.spec ?? {};
+    const completions = spec.completions ?? undefined;
+    if (tally.completedIndexes && spec.successPolicy?.rules?.length) {
+      const message = matchSuccessPolicy(spec.successPolicy.rules, tally.completedIndexes, (t) => parseIndexes(t, completions ?? 0));
+      if (message) return { type: "Complete", reason: JobReasons.successPolicy, message };
+    }
+    const enough = completions === undefined || completions === null ? tally.succeeded > 0 && active === 0 : tally.succeeded >= completions;
+    return enough ? { type: "Complete", reason: JobReasons.completionsReached, message: MESSAGES.completions } : undefined;
   }
 
   /** Pods to run now: parallelism, capped by the completions still needed, after the failure back-off. */
@@ -313,13 +352,14 @@ export class JobController implements Reconciler {
     job: JobLike,
     active: PodLike[],
     terminating: PodLike[],
-    succeeded: number,
-    failedPods: PodLike[],
+    tally: Tally,
     succeededPods: PodLike[],
     now: number,
   ): Promise<{ active: PodLike[]; requeueAfterMs?: number }> {
+    if (tally.completedIndexes) return this.manageIndexedPods(key, job, active, terminating, tally, now);
     const spec = job.spec ?? {};
     const parallelism = spec.parallelism ?? 1;
+    const succeeded = tally.succeeded;
     let want: number;
     if (spec.completions === undefined || spec.completions === null) want = succeeded > 0 ? active.length : parallelism;
     else want = Math.max(0, Math.min(parallelism, spec.completions - succeeded));
@@ -335,16 +375,65 @@ export class JobController implements Reconciler {
     const toCreate = want - busy;
     if (toCreate <= 0) return { active };
 
-    const wait = this.backoffRemaining(failedPods, succeededPods, now);
+    const wait = this.backoffRemaining(tally.countedFailedPods, succeededPods, now);
     if (wait > 0) return { active, requeueAfterMs: wait };
+    const created = await this.createPods(key, job, Array.from({ length: toCreate }, () => podFromTemplate(job)));
+    return { active: [...active, ...created] };
+  }
 
-    this.expectations.expect(key, toCreate, []);
+  /**
+   * Indexed: one pod per index still to do (not completed, not failed, none
+   * running), lowest first, up to parallelism; pods of finished indexes and
+   * duplicates go. With backoffLimitPerIndex each index backs off on its own.
+   */
+  private async manageIndexedPods(key: string, job: JobLike, active: PodLike[], terminating: PodLike[], tally: Tally, now: number): Promise<{ active: PodLike[]; requeueAfterMs?: number }> {
+    const spec = job.spec ?? {};
+    const completions = spec.completions ?? 0;
+    const done = new Set([...(tally.completedIndexes ?? []), ...(tally.failedIndexes ?? [])]);
+    const running = new Set<number>();
+    const extra: PodLike[] = [];
+    for (const p of [...active].sort((a, b) => creationMs(a) - creationMs(b))) {
+      const i = podIndex(p);
+      if (i === undefined || i >= completions || done.has(i) || running.has(i)) extra.push(p);
+      else running.add(i);
+    }
+    if (extra.length > 0) {
+      await this.deletePods(key, job, extra);
+      const gone = new Set(extra.map((p) => p.metadata.uid));
+      active = active.filter((p) => !gone.has(p.metadata.uid));
+    }
+    // podReplacementPolicy Failed: an index whose pod is still terminating waits for it.
+    if (spec.podReplacementPolicy === "Failed") for (const p of terminating) if (podIndex(p) !== undefined) running.add(podIndex(p)!);
+    const perIndex = tally.failedIndexes !== undefined;
+    let slots = Math.max(0, (spec.parallelism ?? 1) - running.size);
+    const pods = [];
+    let requeue: number | undefined;
+    for (let i = 0; i < completions && slots > 0; i++) {
+      if (done.has(i) || running.has(i)) continue;
+      const failures = tally.failuresByIndex.get(i) ?? [];
+      const wait = perIndex ? this.backoffRemaining(failures, [], now) : this.backoffRemaining(tally.countedFailedPods, [], now);
+      if (wait > 0) {
+        requeue = Math.min(requeue ?? Infinity, wait);
+        continue;
+      }
+      const pod = podFromTemplate(job);
+      stampIndex(pod, job.metadata.name!, i, perIndex ? failures.length : undefined);
+      pods.push(pod);
+      slots--;
+    }
+    const created = await this.createPods(key, job, pods);
+    return requeue === undefined ? { active: [...active, ...created] } : { active: [...active, ...created], requeueAfterMs: requeue };
+  }
+
+  private async createPods(key: string, job: JobLike, pods: KubeObject[]): Promise<PodLike[]> {
+    if (pods.length === 0) return [];
+    this.expectations.expect(key, pods.length, []);
     const created: PodLike[] = [];
     let failure: unknown;
     await Promise.all(
-      Array.from({ length: toCreate }, async () => {
+      pods.map(async (obj) => {
         try {
-          const pod = await this.opts.client.create<PodLike>(R.pods, job.metadata.namespace, podFromTemplate(job));
+          const pod = await this.opts.client.create<PodLike>(R.pods, job.metadata.namespace, obj);
           created.push(pod);
           this.events.event(job, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`);
         } catch (e) {
@@ -355,7 +444,7 @@ export class JobController implements Reconciler {
       }),
     );
     if (failure) throw failure;
-    return { active: [...active, ...created] };
+    return created;
   }
 
   /**

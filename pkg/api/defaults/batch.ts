@@ -44,6 +44,14 @@ function defaultJobSpec(spec: Rec): void {
   if (unset(spec.podReplacementPolicy) || spec.podReplacementPolicy === "") {
     spec.podReplacementPolicy = unset(spec.podFailurePolicy) ? "TerminatingOrFailed" : "Failed";
   }
+  // SetDefaults_PodFailurePolicyOnPodConditionsPattern: a condition pattern without status means "True".
+  const policy = spec.podFailurePolicy;
+  if (isRec(policy) && Array.isArray(policy.rules)) {
+    for (const rule of policy.rules) {
+      if (!isRec(rule) || !Array.isArray(rule.onPodConditions)) continue;
+      for (const c of rule.onPodConditions) if (isRec(c) && (unset(c.status) || c.status === "")) c.status = "True";
+    }
+  }
   const template = ensureRec(spec, "template");
   const podSpec = template && ensureRec(template, "spec");
   if (podSpec) defaultPodSpec(podSpec);

@@ -20,6 +20,7 @@ import {
 } from "./field.js";
 import { isEmptySelector, selectorMatchesLabels, validateAnnotations, validateLabels, validateLabelSelectorObject } from "./meta.js";
 import { validatePodSpec } from "./pod.js";
+import { IMMUTABLE_JOB_POLICY_FIELDS, validateJobPolicies } from "./job-policies.js";
 
 export interface UpdateContext {
   old?: KubeObject;
@@ -47,6 +48,7 @@ function validateJobSpec(spec: Rec, path: string, errs: FieldError[]): void {
     errs.push(required(child(path, "completions"), "when completion mode is Indexed"));
   }
   validateEnum(spec.podReplacementPolicy, child(path, "podReplacementPolicy"), ["TerminatingOrFailed", "Failed"], errs);
+  validateJobPolicies(spec, path, errs);
 
   let selector: Rec | undefined;
   if (present(spec.selector)) {
@@ -125,7 +127,7 @@ function canonical(v: unknown): string {
 }
 
 function validateJobUpdate(spec: Rec, oldSpec: Rec, errs: FieldError[]): void {
-  for (const f of ["selector", "completionMode"]) {
+  for (const f of ["selector", "completionMode", ...IMMUTABLE_JOB_POLICY_FIELDS]) {
     if (present(oldSpec[f]) && canonical(spec[f]) !== canonical(oldSpec[f])) errs.push(invalid(`spec.${f}`, spec[f], "field is immutable"));
   }
   // A suspended Job has no pods yet, so its template may still change (Kubernetes allows it for queueing).
