@@ -30,6 +30,10 @@ import {
   type NodeIdentity,
 } from "./node-status.js";
 import { DEFAULT_RUNTIME_CHECK_MS, notReadyStatus, RuntimeHealth } from "./runtime-health.js";
+import { DEFAULT_EVICTION_HARD, parseEvictionHard } from "./eviction.js";
+import { EvictionManager } from "./eviction-manager.js";
+import { DEFAULT_IMAGE_GC, ImageGc, type ImageGcPolicy } from "./image-gc.js";
+import { HostUsage, ModelUsage, type NodeUsage, type SimulatedLoad, type UsageSource } from "./node-usage.js";
 import { lowestFreeIp, podCidrFromName } from "./pod-ip.js";
 import { newestFirst, PodWorker, type EventKind, type WorkerContext } from "./pod-worker.js";
 import type { ProbeTimingOverrides } from "./probes.js";
@@ -82,6 +86,16 @@ export interface AgentOptions {
   runtimeCheckMs?: number;
   /** No answer from the runtime for this long: node NotReady, its pods not ready. Default 4 s. */
   runtimeDownAfterMs?: number;
+  /** Hard eviction thresholds, the kubelet's flag syntax. Default "memory.available<100Mi,nodefs.available<10%,imagefs.available<15%"; "" = none. */
+  evictionHard?: string;
+  /** How often usage is checked for eviction and image GC. Default 10 s (the kubelet's). */
+  evictionMonitoringMs?: number;
+  /** Where usage figures come from. Default: the host's on Docker, a model of capacity and simulated load on the fake. */
+  usage?: UsageSource;
+  /** Fake runtime's model: the node's filesystem size in bytes. Default 100 GiB. */
+  diskCapacityBytes?: number;
+  /** Image GC thresholds and pinned images. Default 85% / 80%, skiff/* pinned. */
+  imageGc?: Partial<ImageGcPolicy>;
   /** Test hooks replacing every probe's delay/period/timeout. */
   probeTiming?: ProbeTimingOverrides;
   /** Told about failed syncs and heartbeats (default: console.error). */
@@ -120,6 +134,8 @@ export class Agent implements PodLogSource {
   private lastNodeStatus: { fingerprint: string; at: number } | undefined;
   private readonly onErrorFn: (e: Error) => void;
   private readonly runtimeHealth: RuntimeHealth;
+  private readonly eviction: EvictionManager;
+  private readonly load: SimulatedLoad = { memoryBytes: 0, diskBytes: 0, pids: 0 };
   /** The last image list the runtime gave: node status keeps it while the engine does not answer. */
   private images: ImageInfo[] = [];
   /** Chaos (pkg/chaos kill-node): heartbeats stopped, as if the node had died. */
@@ -143,6 +159,25 @@ export class Agent implements PodLogSource {
     );
     this.onErrorFn = opts.onError ?? ((e) => console.error(`agent ${this.nodeName}: ${e.message}`));
     this.runtimeHealth = new RuntimeHealth({ clock: this.clock, runtimeVersion: () => this.runtimeVersion, downAfterMs: opts.runtimeDownAfterMs });
+    const load = () => this.load;
+    const usage =
+      opts.usage ??
+      (this.runtime.name === "fake"
+        ? new ModelUsage(this.runtime, this.nodeName, { memory: (opts.capacity ?? hostCapacity()).memory, diskBytes: opts.diskCapacityBytes }, load)
+        : new HostUsage(this.runtime, this.nodeName, path.resolve(opts.stateDir), load));
+    this.eviction = new EvictionManager({
+      client: this.client,
+      runtime: this.runtime,
+      clock: this.clock,
+      nodeName: this.nodeName,
+      usage,
+      thresholds: parseEvictionHard(opts.evictionHard ?? DEFAULT_EVICTION_HARD),
+      imageGc: new ImageGc(this.runtime, this.clock, { ...DEFAULT_IMAGE_GC, ...opts.imageGc }),
+      podsOnNode: () => this.podsOnNode(),
+      node: () => this.node,
+      event: (obj, type, reason, message) => this.recorder.event(obj, type, reason, message),
+      conditionsChanged: () => this.postNodeStatus(true),
+    });
   }
 
   /** The /24 (or other range) pod IPs come from; known after start(). */
@@ -162,6 +197,10 @@ export class Agent implements PodLogSource {
     await this.renewLease().catch((e: unknown) => this.onError(e));
     this.every("heartbeat", this.opts.heartbeatMs ?? 10_000, () => this.heartbeat());
     this.every("runtime-health", this.opts.runtimeCheckMs ?? DEFAULT_RUNTIME_CHECK_MS, () => this.checkRuntime());
+    // With the engine down there is nothing to measure or evict; the next pass catches up.
+    this.every("eviction", this.opts.evictionMonitoringMs ?? this.opts.relistMs ?? 10_000, async () => {
+      if (!this.runtimeHealth.down) await this.eviction.synchronize();
+    });
     await this.startInformer();
     if (this.stopped) return;
 
@@ -326,9 +365,27 @@ export class Agent implements PodLogSource {
 
   /** Conditions that differ from a healthy node's, from the runtime check. */
   private conditionOverrides(): ConditionOverrides {
-    const out: ConditionOverrides = {};
+    const out: ConditionOverrides = { ...this.eviction.conditions() };
     if (this.runtimeHealth.down) out.Ready = { status: "False", reason: "KubeletNotReady", message: this.runtimeHealth.message() };
     return out;
+  }
+
+  /**
+   * Chaos (skiff chaos memory-pressure / fill-disk): usage added on top of what
+   * is measured, until set back to 0. Takes effect at the next eviction pass.
+   */
+  simulateLoad(load: Partial<SimulatedLoad>): void {
+    Object.assign(this.load, load);
+  }
+
+  /** One eviction-manager pass now (tests, chaos): pressure conditions, image GC, at most one eviction. */
+  evictionPass(): Promise<AgentPod | undefined> {
+    return this.eviction.synchronize();
+  }
+
+  /** The usage figures of the last eviction pass. */
+  get lastUsage(): NodeUsage | undefined {
+    return this.eviction.usage;
   }
 
   /** True while the container runtime does not answer (node NotReady). */

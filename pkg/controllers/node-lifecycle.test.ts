@@ -107,4 +107,25 @@ describe("NodeLifecycleController", () => {
     expect(tolerates({ key: TAINT_UNREACHABLE, value: "" }, taint)).toBe(true);
     expect(tolerates({ key: "other", operator: "Exists" }, taint)).toBe(false);
   });
+
+  it("taints a node by its pressure conditions (TaintNodesByCondition) and lifts the taint when the condition clears", async () => {
+    const { inner, renew, run, node } = await setup();
+    await renew();
+    const setPressure = async (type: string, status: string) => {
+      const n = await node();
+      const conditions = (n.status?.conditions ?? []).filter((c) => c.type !== type);
+      conditions.push({ type, status, reason: status === "True" ? "KubeletHasInsufficientMemory" : "KubeletHasSufficientMemory", message: "" });
+      await inner.updateStatus(R.nodes, { ...n, status: { ...n.status, conditions } });
+    };
+    await setPressure("MemoryPressure", "True");
+    await setPressure("DiskPressure", "True");
+    await run();
+    expect((await node()).spec?.taints?.map((t) => `${t.key}:${t.effect}`).sort()).toEqual(["node.kubernetes.io/disk-pressure:NoSchedule", "node.kubernetes.io/memory-pressure:NoSchedule"]);
+    await setPressure("MemoryPressure", "False");
+    await run();
+    expect((await node()).spec?.taints?.map((t) => t.key)).toEqual(["node.kubernetes.io/disk-pressure"]);
+    await setPressure("DiskPressure", "False");
+    await run();
+    expect((await node()).spec?.taints ?? []).toEqual([]);
+  });
 });

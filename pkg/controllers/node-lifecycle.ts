@@ -20,6 +20,13 @@ import { clockOrReal, isConflict, isNotFound, isTerminating, noEvents, rfc3339, 
 export const LEASE_NAMESPACE = "kube-node-lease";
 export const TAINT_UNREACHABLE = "node.kubernetes.io/unreachable";
 export const TAINT_NOT_READY = "node.kubernetes.io/not-ready";
+/** TaintNodesByCondition: a pressure condition True → its NoSchedule taint, so the scheduler places nothing new there. */
+export const PRESSURE_TAINTS: Readonly<Record<string, string>> = {
+  MemoryPressure: "node.kubernetes.io/memory-pressure",
+  DiskPressure: "node.kubernetes.io/disk-pressure",
+  PIDPressure: "node.kubernetes.io/pid-pressure",
+};
+const PRESSURE_TAINT_KEYS = new Set(Object.values(PRESSURE_TAINTS));
 
 export interface Taint {
   key: string;
@@ -200,15 +207,23 @@ export class NodeLifecycleController implements Reconciler {
 
   // --- taints -----------------------------------------------------------------
 
-  /** Ready Unknown → unreachable, Ready False → not-ready (NoExecute and NoSchedule); Ready True → none. */
+  /**
+   * Ready Unknown → unreachable, Ready False → not-ready (NoExecute and NoSchedule); Ready True → none.
+   * MemoryPressure / DiskPressure / PIDPressure True → their NoSchedule taints.
+   */
   private async syncTaints(node: NodeLike): Promise<NodeLike> {
     const ready = cond(node, "Ready")?.status;
     const wantKey = ready === "Unknown" ? TAINT_UNREACHABLE : ready === "False" ? TAINT_NOT_READY : undefined;
     const taints = node.spec?.taints ?? [];
     const ours = (t: Taint) => t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY;
-    const keep = taints.filter((t) => !ours(t) || (t.key === wantKey && (t.effect === "NoExecute" || t.effect === "NoSchedule")));
+    const pressure = new Set(Object.entries(PRESSURE_TAINTS).filter(([type]) => cond(node, type)?.status === "True").map(([, key]) => key));
+    const keep = taints.filter((t) => {
+      if (PRESSURE_TAINT_KEYS.has(t.key)) return pressure.has(t.key) && t.effect === "NoSchedule";
+      return !ours(t) || (t.key === wantKey && (t.effect === "NoExecute" || t.effect === "NoSchedule"));
+    });
     const now = rfc3339(this.clock.now());
     const want = [...keep];
+    for (const key of pressure) if (!want.some((t) => t.key === key)) want.push({ key, effect: "NoSchedule" });
     if (wantKey) {
       for (const effect of ["NoSchedule", "NoExecute"] as const) {
         if (!want.some((t) => t.key === wantKey && t.effect === effect)) {

@@ -32,6 +32,9 @@ export class ClusterScopedRuntime implements ContainerRuntime {
   loadImage(tarPath: string): Promise<string[]> {
     return this.inner.loadImage(tarPath);
   }
+  removeImage(image: string): Promise<void> {
+    return this.inner.removeImage(image);
+  }
   create(spec: ContainerSpec): Promise<ContainerId> {
     return this.inner.create({ ...spec, labels: { ...spec.labels, [LABELS.cluster]: this.clusterId } });
   }

@@ -16,6 +16,7 @@ import {
   ContainerNotFoundError,
   ContainerNotRunningError,
   ExecTimeoutError,
+  ImageInUseError,
   ImageNeverPullError,
   ImagePullError,
   InvalidSpecError,
@@ -312,6 +313,19 @@ export class DockerRuntime implements ContainerRuntime {
     splitter.flush();
     if (error) throw new RuntimeError(`loading ${tarPath}: ${error}`);
     return loaded;
+  }
+
+  async removeImage(image: string): Promise<void> {
+    try {
+      // Never forced: then the engine itself refuses an image any container (skiff's
+      // or anyone's, running or exited) uses, and a forced delete would only untag it.
+      await this.call(() => this.docker.getImage(image).remove({ force: false }));
+    } catch (err) {
+      const e = asDockerError(err);
+      if (e.statusCode === 404) return;
+      if (e.statusCode === 409) throw new ImageInUseError(image, engineMessage(err));
+      throw err;
+    }
   }
 
   // ---- lifecycle -------------------------------------------------------------

@@ -36,6 +36,17 @@ export class ImageNeverPullError extends RuntimeError {
   }
 }
 
+/** The engine refuses to remove an image a container uses (Docker's 409 conflict). */
+export class ImageInUseError extends RuntimeError {
+  override name = "ImageInUseError";
+  constructor(
+    readonly image: string,
+    readonly engineMessage: string,
+  ) {
+    super(`image ${image} is in use: ${engineMessage}`);
+  }
+}
+
 export class ContainerNotFoundError extends RuntimeError {
   override name = "ContainerNotFoundError";
   constructor(readonly id: string) {

@@ -24,6 +24,7 @@ import {
   ContainerNotRunningError,
   ExecTimeoutError,
   IllegalTransitionError,
+  ImageInUseError,
   ImageNeverPullError,
   ImagePullError,
   InvalidSpecError,
@@ -208,6 +209,30 @@ export class FakeRuntime implements ContainerRuntime {
     const ref = normalizeImageRef(base);
     this.addImage(ref);
     return [ref];
+  }
+
+  /** Test control: makes an image of this size present (replacing one of that name); returns it. */
+  putImage(image: string, sizeBytes: number, createdAt = this.clock.now()): ImageInfo {
+    const ref = normalizeImageRef(image);
+    const info: ImageInfo = { id: `sha256:${randomBytes(32).toString("hex")}`, repoTags: [ref], sizeBytes, createdAt };
+    this.images.set(ref, info);
+    return { ...info, repoTags: [...info.repoTags] };
+  }
+
+  /** Like Docker: by id (every tag) or by reference; refused for an image any container (running or exited) uses. */
+  async removeImage(image: string): Promise<void> {
+    this.checkAvailable();
+    const byRef = this.images.get(normalizeImageRef(image));
+    const id = byRef?.id ?? [...this.images.values()].find((i) => i.id === image || i.id === `sha256:${image}`)?.id;
+    if (!id) return;
+    const refs = [...this.images.entries()].filter(([, i]) => i.id === id).map(([r]) => r);
+    const user = [...this.containers.values()].find((c) => refs.includes(normalizeImageRef(c.spec.image)));
+    // Removing one of several tags only untags (Docker allows it even in use); the last one needs the image unused.
+    const removing = byRef && refs.length > 1 ? [normalizeImageRef(image)] : refs;
+    if (user && removing.length === refs.length) {
+      throw new ImageInUseError(image, `conflict: unable to remove repository reference "${image}" (must force) - container ${user.id.slice(0, 12)} is using its referenced image ${id.replace(/^sha256:/, "").slice(0, 12)}`);
+    }
+    for (const r of removing) this.images.delete(r);
   }
 
   private addImage(image: string): void {

@@ -212,6 +212,13 @@ export interface ContainerRuntime extends StreamingRuntime {
   loadImage(tarPath: string): Promise<string[]>;
 
   /**
+   * Removes an image by id (every tag of it) or by one reference (that tag).
+   * Idempotent: a missing image is fine. Throws ImageInUseError when a
+   * container uses it (the engine never removes those; image GC skips them).
+   */
+  removeImage(image: string): Promise<void>;
+
+  /**
    * Creates (does not start) a container. Not idempotent: a second create with the
    * same name throws NameConflictError carrying the existing id, so the caller can adopt it.
    */
