@@ -9,7 +9,8 @@
 import { R, resourceKey } from "../api/kinds.js";
 import { Quantity, quantityFrom } from "../api/quantity.js";
 import type { KubeObject } from "../api/types.js";
-import { qosClass, type AdmissionAttributes, type AdmissionPlugin } from "../apiserver/registry.js";
+import { qosClass } from "../api/qos.js";
+import type { AdmissionAttributes, AdmissionPlugin } from "../apiserver/registry.js";
 import type { Store } from "../store/store.js";
 import { aggregateMessage, forbidden } from "./forbidden.js";
 
@@ -194,7 +195,7 @@ export class LimitRanger implements AdmissionPlugin {
     applyLimitRangeDefaults(pod, ranges);
     // The QoS class was worked out before the defaults landed; it follows the final resources.
     const status = (pod.status ?? {}) as Record<string, unknown>;
-    if (status.qosClass !== undefined) status.qosClass = qosClass(pod);
+    if (status.qosClass !== undefined) status.qosClass = qosClass(pod.spec);
     for (const lr of ranges) {
       const errs = limitRangeViolations(pod, lr);
       if (errs.length > 0) throw forbidden(a.info, a.name, aggregateMessage(errs));

@@ -2,8 +2,8 @@
 // getPhase rules with restartPolicy), conditions whose lastTransitionTime moves
 // only when their status does, IPs, start time and QoS class. Pure functions,
 // so the rules can be tested without a runtime.
-import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
-import { parseQuantity } from "../api/quantity.js";
+import type { V1PodSpec } from "@kubernetes/client-node";
+import { qosClass } from "../api/qos.js";
 import type { ContainerStatus } from "../runtime/runtime.js";
 import {
   rfc3339,
@@ -138,31 +138,8 @@ export function podPhase(spec: V1PodSpec, init: ContainerStatusWire[], app: Cont
   return "Pending";
 }
 
-/** Guaranteed / Burstable / BestEffort, from requests and limits of every container. */
-export function qosClass(spec: V1PodSpec): "Guaranteed" | "Burstable" | "BestEffort" {
-  const containers: V1Container[] = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = (c.resources?.requests ?? {}) as Record<string, string>;
-    const lim = (c.resources?.limits ?? {}) as Record<string, string>;
-    for (const r of ["cpu", "memory"]) {
-      const rq = req[r] ?? lim[r];
-      if (rq !== undefined || lim[r] !== undefined) any = true;
-      if (lim[r] === undefined || rq === undefined || !sameQuantity(rq, lim[r])) guaranteed = false;
-    }
-  }
-  if (!any) return "BestEffort";
-  return guaranteed ? "Guaranteed" : "Burstable";
-}
-
-function sameQuantity(a: string, b: string): boolean {
-  try {
-    return parseQuantity(String(a)).equals(parseQuantity(String(b)));
-  } catch {
-    return a === b;
-  }
-}
+// The QoS class lives in pkg/api (one copy for the API server, the agent and describe).
+export { qosClass };
 
 export interface PodStatusInput {
   pod: AgentPod;

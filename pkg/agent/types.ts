@@ -76,9 +76,7 @@ export interface AgentPod extends KubeObject {
 }
 
 /** metav1.Time: RFC 3339 with whole seconds. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
+export { rfc3339 } from "../api/time.js";
 
 /** metav1.MicroTime: RFC 3339 with microseconds (Lease renewTime). */
 export function microTime(ms: number): string {

@@ -21,6 +21,8 @@ import type {
   V1Ingress,
   V1IngressClass,
   V1NetworkPolicy,
+  V1Taint,
+  V1Toleration,
 } from "@kubernetes/client-node";
 
 export type {
@@ -43,6 +45,8 @@ export type {
   V1Ingress,
   V1IngressClass,
   V1NetworkPolicy,
+  V1Taint,
+  V1Toleration,
 };
 
 /** Metadata as it travels on the wire (timestamps are RFC 3339 strings, not Dates). */

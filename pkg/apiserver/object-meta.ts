@@ -16,9 +16,7 @@ export function newUid(): string {
 }
 
 /** RFC 3339 at second precision, as metav1.Time serialises. */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
+export { rfc3339 } from "../api/time.js";
 
 /** Everything except metadata and status: a change here bumps generation. */
 export function specPart(obj: KubeObject): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { apiVersionOf, byKind, resourceKey, RESOURCES, storedResources, type Res
 import { ApiError, errors, FieldError } from "../api/errors.js";
 import type { KubeList, KubeObject, WatchEvent } from "../api/types.js";
 import { applyDefaults } from "../api/defaults.js";
+import { qosClass } from "../api/qos.js";
 import { validateObject } from "../api/validation.js";
 import { findUnknownFields } from "../api/schema.js";
 import { LabelSelector, FieldSelector } from "../api/selector.js";
@@ -552,7 +553,7 @@ export class Registry {
     }
     switch (info.kind) {
       case "Pod":
-        obj.status = { phase: "Pending", qosClass: qosClass(obj) };
+        obj.status = { phase: "Pending", qosClass: qosClass(obj.spec) };
         break;
       case "Deployment":
       case "ReplicaSet":
@@ -809,30 +810,8 @@ function compareKey(o: KubeObject, k: { ns: string; n: string }): number {
   return n === k.n ? 0 : n < k.n ? -1 : 1;
 }
 
-/** Pod QoS class from requests and limits, as status.qosClass reports it. */
-export function qosClass(pod: KubeObject): "Guaranteed" | "Burstable" | "BestEffort" {
-  const spec = (pod.spec ?? {}) as { containers?: Array<{ resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }> };
-  // Runs before validation, so a malformed spec (containers not a list of objects) must not throw here.
-  const containers = Array.isArray(spec.containers) ? spec.containers.filter((c) => c !== null && typeof c === "object") : [];
-  let any = false;
-  let guaranteed = containers.length > 0;
-  for (const c of containers) {
-    const req = asRecord(c.resources?.requests);
-    const lim = asRecord(c.resources?.limits);
-    if (Object.keys(req).length || Object.keys(lim).length) any = true;
-    for (const r of ["cpu", "memory"]) {
-      if (!lim[r] || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
-    }
-  }
-  if (!any) return "BestEffort";
-  return guaranteed ? "Guaranteed" : "Burstable";
-}
-
 /** A client's value in a message: String() throws on objects like {"toString": null}. */
 function shown(v: unknown): string {
   return typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
 }
 
-function asRecord(v: unknown): Record<string, string> {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, string>) : {};
-}

@@ -9,6 +9,7 @@ import type { KubeObject } from "../api/types.js";
 import { validateTokenRequestSpec } from "../api/validation/service-account.js";
 import type { Registry } from "../apiserver/registry.js";
 import { API_AUDIENCES, type KubernetesClaim, type ServiceAccountTokenSigner } from "./service-account-token.js";
+import { rfc3339 } from "../api/time.js";
 
 /** SetDefaults_TokenRequestSpec: one hour. */
 export const DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600;
@@ -25,10 +26,6 @@ const BOUND: Record<string, { info: () => ResourceInfo; claim: "pod" | "secret" 
   Secret: { info: () => R.secrets, claim: "secret" },
   Node: { info: () => R.nodes, claim: "node" },
 };
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
-}
 
 /** Issue the token for one request; exported for in-process callers and tests. */
 export async function requestToken(registry: Registry, signer: ServiceAccountTokenSigner, namespace: string, name: string, body: unknown, now = Date.now()): Promise<KubeObject> {

@@ -15,6 +15,7 @@ import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import { realClock, type Clock } from "../util/clock.js";
 import type { Client } from "./client.js";
+import { rfc3339 } from "../api/time.js";
 
 export type EventType = "Normal" | "Warning";
 
@@ -221,6 +222,3 @@ class Lru<V> {
 }
 
 /** Event timestamps are metav1.Time: RFC 3339 with whole seconds. */
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}

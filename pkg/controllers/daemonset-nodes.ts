@@ -9,8 +9,10 @@ import type { V1Affinity, V1NodeSelectorTerm } from "@kubernetes/client-node";
 import type { KubeObject } from "../api/types.js";
 import { matchesAnyTerm } from "../api/node-selector.js";
 import type { PodTemplate } from "./history.js";
-import { tolerates, type NodeLike, type Taint } from "./node-lifecycle.js";
-import { newControllerRef, type PodLike, type Toleration } from "./util.js";
+import { tolerates } from "../api/tolerations.js";
+import type { NodeLike, Taint } from "./node-lifecycle.js";
+import { newControllerRef, type PodLike } from "./util.js";
+import type { V1Toleration as Toleration } from "../api/types.js";
 
 export const CONTROLLER_REVISION_HASH = "controller-revision-hash";
 export const POD_TEMPLATE_GENERATION = "pod-template-generation";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { R } from "../api/kinds.js";
 import { FakeClock } from "../util/clock.js";
-import { NodeLifecycleController, TAINT_UNREACHABLE, tolerates, type LeaseLike, type NodeLike } from "./node-lifecycle.js";
+import { NodeLifecycleController, TAINT_UNREACHABLE, type LeaseLike, type NodeLike } from "./node-lifecycle.js";
+import { tolerates } from "../api/tolerations.js";
 import { EventLog, RecordingClient, SnapshotLister, createNode, markReady, newCluster } from "../../test/helpers/controllers.js";
 import { isNotFound, rfc3339, type PodLike } from "./util.js";
 

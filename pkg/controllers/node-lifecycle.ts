@@ -15,7 +15,8 @@ import type { Lister } from "../client/lister.js";
 import type { Clock } from "../util/clock.js";
 import { BY_NODE_NAME } from "./indexes.js";
 import type { Reconciler } from "./runner.js";
-import { clockOrReal, isConflict, isNotFound, isTerminating, noEvents, rfc3339, type EventSink, type PodLike, type Toleration } from "./util.js";
+import { clockOrReal, isConflict, isNotFound, isTerminating, noEvents, rfc3339, type EventSink, type PodLike } from "./util.js";
+import { tolerates } from "../api/tolerations.js";
 
 export const LEASE_NAMESPACE = "kube-node-lease";
 export const TAINT_UNREACHABLE = "node.kubernetes.io/unreachable";
@@ -78,13 +79,6 @@ const STOPPED = "Kubelet stopped posting node status.";
 
 function cond(node: NodeLike, type: string): NodeCondition | undefined {
   return node.status?.conditions?.find((c) => c.type === type);
-}
-
-/** Does the toleration match the taint (key, operator, value, effect)? */
-export function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if ((t.operator ?? "Equal") === "Exists") return !t.key || t.key === taint.key;
-  return t.key === taint.key && (t.value ?? "") === (taint.value ?? "");
 }
 
 export class NodeLifecycleController implements Reconciler {

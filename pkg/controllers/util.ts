@@ -2,7 +2,7 @@
 // availability (Kubernetes' podutil), int-or-percent arithmetic, and the event
 // sink controllers write to.
 import { isApiError } from "../api/errors.js";
-import type { KubeObject, V1OwnerReference } from "../api/types.js";
+import type { KubeObject, V1OwnerReference, V1Toleration } from "../api/types.js";
 import type { Clock } from "../util/clock.js";
 import { realClock } from "../util/clock.js";
 
@@ -24,16 +24,8 @@ export interface PodCondition {
 }
 
 export interface PodLike extends KubeObject {
-  spec?: { nodeName?: string; tolerations?: Toleration[]; [k: string]: unknown };
+  spec?: { nodeName?: string; tolerations?: V1Toleration[]; [k: string]: unknown };
   status?: { phase?: string; conditions?: PodCondition[]; [k: string]: unknown };
-}
-
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
 }
 
 export function controllerRef(obj: KubeObject): V1OwnerReference | undefined {
@@ -110,10 +102,7 @@ export const isNotFound = (e: unknown): boolean => isApiError(e, "NotFound");
 export const isConflict = (e: unknown): boolean => isApiError(e, "Conflict");
 export const isAlreadyExists = (e: unknown): boolean => isApiError(e, "AlreadyExists");
 
-/** RFC 3339 at second precision, as metav1.Time serialises. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
+export { rfc3339 } from "../api/time.js";
 
 export function clockOrReal(clock?: Clock): Clock {
   return clock ?? realClock;

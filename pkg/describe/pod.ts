@@ -1,6 +1,7 @@
 // `describe pod` and the pieces other describers reuse (containers, volumes,
 // the Pod Template block), following kubectl's pkg/describe/describe.go.
 import type { CoreV1Event, V1Container, V1ContainerState, V1ContainerStatus, V1Pod, V1PodTemplateSpec, V1Probe, V1Volume } from "@kubernetes/client-node";
+import { qosClass } from "../api/qos.js";
 import { parseQuantity } from "../api/quantity.js";
 import { describeEvents } from "./events.js";
 import {
@@ -191,28 +192,9 @@ export function describeVolumes(w: PrefixWriter, volumes: V1Volume[] | undefined
   }
 }
 
-type ResourceMap = Record<string, string> | undefined;
-
 /** qos.GetPodQOS: status.qosClass when the server set it, else computed from the containers. */
 export function podQosClass(pod: V1Pod): string {
-  if (pod.status?.qosClass) return pod.status.qosClass;
-  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  const tracked = ["cpu", "memory"];
-  let anySet = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = (c.resources?.requests ?? {}) as ResourceMap & object;
-    const lim = (c.resources?.limits ?? {}) as ResourceMap & object;
-    for (const r of tracked) {
-      const rq = req[r] !== undefined && parseQuantity(String(req[r])).sign() !== 0;
-      const lm = lim[r] !== undefined && parseQuantity(String(lim[r])).sign() !== 0;
-      if (rq || lm) anySet = true;
-      if (!lm) guaranteed = false;
-      else if (rq && !parseQuantity(String(req[r])).equals(parseQuantity(String(lim[r])))) guaranteed = false;
-    }
-  }
-  if (!anySet) return "BestEffort";
-  return guaranteed ? "Guaranteed" : "Burstable";
+  return pod.status?.qosClass ?? qosClass(pod.spec);
 }
 
 export interface DescribeOptions {

@@ -15,6 +15,7 @@ import { ApiError, errors } from "../api/errors.js";
 import { FieldSelector, LabelSelector } from "../api/selector.js";
 import { cpuQuantity, memoryQuantity, windowDuration } from "./format.js";
 import type { MetricsReader, NodeSample, PodSample } from "./types.js";
+import { rfc3339 } from "../api/time.js";
 
 export const METRICS_GROUP_VERSION = "metrics.k8s.io/v1beta1";
 const PREFIX = "/apis/metrics.k8s.io/v1beta1";
@@ -28,10 +29,6 @@ export interface MetricsLabelLookup {
 export interface MetricsApiOptions {
   reader: MetricsReader;
   labels?: MetricsLabelLookup;
-}
-
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 export function nodeMetricsObject(s: NodeSample, labels?: Record<string, string>): Record<string, unknown> {

@@ -14,7 +14,7 @@ import { FieldError } from "../../pkg/api/errors.js";
 import { isValidQuantity, parseQuantity, QuantityError } from "../../pkg/api/quantity.js";
 import { FieldSelector, LabelSelector, SelectorError } from "../../pkg/api/selector.js";
 import { RESOURCES } from "../../pkg/api/kinds.js";
-import { qosClass } from "../../pkg/apiserver/registry.js";
+import { qosClass } from "../../pkg/api/qos.js";
 import { CaseCounter, FUZZ_TIMEOUT_MS, runs } from "./helpers.js";
 import { hostileJson, mutate, mutation, nastyString, pathsOf, templates } from "./arbitraries.js";
 
@@ -113,7 +113,7 @@ describe("defaulting and validation on random object trees", { timeout: FUZZ_TIM
         const errs = validateObject(obj);
         counter.count("validate-random", errs.length > 0 ? "invalid" : "valid");
         for (const e of errs) expect(e).toBeInstanceOf(FieldError);
-        if (gvk.kind === "Pod") outcome("qos-random", () => qosClass(obj), []);
+        if (gvk.kind === "Pod") outcome("qos-random", () => qosClass(spec), []);
         findUnknownFields(obj, RESOURCES.find((r) => r.kind === gvk.kind)!.model);
         expectPrototypeClean();
       }),
