@@ -134,8 +134,13 @@ describe("DaemonSets, StatefulSets and Secrets on a fake-runtime cluster", () =>
       expect(status.currentRevision).toMatch(/^web-[a-z0-9]+$/);
       const web0 = (await pods("app=web")).find((p) => p.metadata.name === "web-0")!;
       expect(web0.metadata.labels).toMatchObject({ "statefulset.kubernetes.io/pod-name": "web-0", "apps.kubernetes.io/pod-index": "0" });
-      // Its claim template became a volume the agent keeps per claim, outside the pod's own directory.
-      expect(existsSync(join(dir, "agents", web0.spec!.nodeName!, "claims", "default", "www-web-0"))).toBe(true);
+      // Its claim template became a real claim, bound to a local-path volume on web-0's node, kept after scale-down.
+      const claims = (await cluster.client.list(R.persistentvolumeclaims, "default")).items.map((c) => c.metadata.name).sort();
+      expect(claims).toEqual(["www-web-0", "www-web-1", "www-web-2", "www-web-3", "www-web-4"]);
+      const claim = (await cluster.client.get(R.persistentvolumeclaims, "default", "www-web-0")) as KubeObject & { spec: { volumeName: string } };
+      const pv = (await cluster.client.get(R.persistentvolumes, undefined, claim.spec.volumeName)) as KubeObject & { spec: { hostPath: { path: string } } };
+      expect(pv.spec.hostPath.path.startsWith(join(dir, "volumes"))).toBe(true);
+      expect(existsSync(pv.spec.hostPath.path)).toBe(true);
     } finally {
       watch.stop();
     }

@@ -6,7 +6,8 @@
 import path from "node:path";
 import type { V1ConfigMap, V1Secret, V1Taint } from "@kubernetes/client-node";
 import { isApiError } from "../api/errors.js";
-import { R } from "../api/kinds.js";
+import { R, type ResourceInfo } from "../api/kinds.js";
+import type { PersistentVolume, PersistentVolumeClaim } from "../api/storage.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import { EventRecorder } from "../client/events.js";
@@ -156,6 +157,10 @@ export class Agent implements PodLogSource {
       path.resolve(opts.stateDir),
       (ns, name) => this.getConfigMap(ns, name),
       (ns, name) => this.getSecret(ns, name),
+      {
+        claim: (ns, name) => this.getOrUndefined<PersistentVolumeClaim>(R.persistentvolumeclaims, ns, name),
+        volume: (name) => this.getOrUndefined<PersistentVolume>(R.persistentvolumes, undefined, name),
+      },
     );
     this.onErrorFn = opts.onError ?? ((e) => console.error(`agent ${this.nodeName}: ${e.message}`));
     this.runtimeHealth = new RuntimeHealth({ clock: this.clock, runtimeVersion: () => this.runtimeVersion, downAfterMs: opts.runtimeDownAfterMs });
@@ -629,6 +634,15 @@ export class Agent implements PodLogSource {
   private async getConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined> {
     try {
       return (await this.client.get(R.configmaps, namespace, name)) as unknown as V1ConfigMap;
+    } catch (e) {
+      if (isApiError(e, "NotFound")) return undefined;
+      throw e;
+    }
+  }
+
+  private async getOrUndefined<T extends KubeObject>(info: ResourceInfo, namespace: string | undefined, name: string): Promise<T | undefined> {
+    try {
+      return await this.client.get<T>(info, namespace, name);
     } catch (e) {
       if (isApiError(e, "NotFound")) return undefined;
       throw e;

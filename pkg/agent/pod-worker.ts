@@ -239,7 +239,7 @@ export class PodWorker {
         if (!(e instanceof VolumeError)) throw e;
         volumesOk = false;
         this.ctx.event(pod, "Warning", "FailedMount", e.message);
-        this.wakeAt(this.ctx.clock.now() + 10_000);
+        this.wakeAt(this.ctx.clock.now() + (e.retryAfterMs ?? 10_000));
       }
     }
     let initDone = false;

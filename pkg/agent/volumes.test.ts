@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { V1Secret } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { VOLUME_IDENTITY_ANNOTATION } from "../api/volume-identity.js";
+import type { PersistentVolume, PersistentVolumeClaim } from "../api/storage.js";
 import type { AgentPod } from "./types.js";
 import { VolumeError, VolumeManager } from "./volumes.js";
 
@@ -14,7 +14,7 @@ function pod(uid: string, volumes: AgentPod["spec"]["volumes"], annotations?: Re
   return { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default", uid, annotations }, spec: { containers: [], volumes } };
 }
 
-describe("VolumeManager: secrets and claim identity", () => {
+describe("VolumeManager: secrets and claims", () => {
   let dir: string;
   let secrets: Record<string, V1Secret>;
   let vm: VolumeManager;
@@ -51,22 +51,24 @@ describe("VolumeManager: secrets and claim identity", () => {
     expect(await fs.readdir(optional.paths.get("c")!)).toEqual([]);
   });
 
-  it("keeps a claimed emptyDir per (namespace, claim): it outlives the pod", async () => {
-    const ann = { [VOLUME_IDENTITY_ANNOTATION]: JSON.stringify({ www: "www-web-0" }) };
-    const first = await vm.setUp(pod("old-uid", [{ name: "www", emptyDir: {} }, { name: "tmp", emptyDir: {} }], ann));
-    const www = first.paths.get("www")!;
-    expect(www).toBe(path.join(dir, "claims", "default", "www-web-0"));
-    await fs.writeFile(path.join(www, "index.html"), "hello from web-0");
-    await vm.tearDown("old-uid");
-    const second = await vm.setUp(pod("new-uid", [{ name: "www", emptyDir: {} }, { name: "tmp", emptyDir: {} }], ann));
-    expect(second.paths.get("www")).toBe(www);
-    expect(await fs.readFile(path.join(www, "index.html"), "utf8")).toBe("hello from web-0");
-    expect(second.paths.get("tmp")).toBe(vm.volumeDir("new-uid", "tmp")); // unclaimed volumes stay per pod
-  });
+  it("mounts a claim as its bound volume's directory, which outlives the pod", async () => {
+    const data = path.join(dir, "volumes", "pvc-1");
+    const claims: Record<string, PersistentVolumeClaim> = {
+      www: { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "www", namespace: "default" }, spec: { volumeName: "pvc-1" }, status: { phase: "Bound" } },
+      waiting: { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "waiting", namespace: "default" }, spec: {}, status: { phase: "Pending" } },
+    };
+    const volumes: Record<string, PersistentVolume> = { "pvc-1": { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "pvc-1" }, spec: { hostPath: { path: data, type: "DirectoryOrCreate" } } } };
+    const storage = new VolumeManager(dir, async () => undefined, async () => undefined, { claim: async (_ns, n) => claims[n], volume: async (n) => volumes[n] });
+    const first = await storage.setUp(pod("old-uid", [{ name: "html", persistentVolumeClaim: { claimName: "www" } }]));
+    expect(first.paths.get("html")).toBe(data);
+    await fs.writeFile(path.join(data, "index.html"), "hello from web-0");
+    await storage.tearDown("old-uid");
+    const second = await storage.setUp(pod("new-uid", [{ name: "html", persistentVolumeClaim: { claimName: "www" } }]));
+    expect(await fs.readFile(path.join(second.paths.get("html")!, "index.html"), "utf8")).toBe("hello from web-0");
 
-  it("ignores claim names that could leave the claims directory", async () => {
-    const ann = { [VOLUME_IDENTITY_ANNOTATION]: JSON.stringify({ www: "../../etc" }) };
-    const { paths } = await vm.setUp(pod("u6", [{ name: "www", emptyDir: {} }], ann));
-    expect(paths.get("www")).toBe(vm.volumeDir("u6", "www"));
+    const unbound = storage.setUp(pod("u7", [{ name: "v", persistentVolumeClaim: { claimName: "waiting" } }]));
+    await expect(unbound).rejects.toThrow('PVC default/waiting has non-bound phase ("Pending") or empty pvc.Spec.VolumeName ("")');
+    await expect(unbound).rejects.toMatchObject({ retryAfterMs: 1000 });
+    await expect(storage.setUp(pod("u8", [{ name: "v", persistentVolumeClaim: { claimName: "nope" } }]))).rejects.toThrow('persistentvolumeclaim "nope" not found');
   });
 });

@@ -2,14 +2,14 @@
 // <stateDir>/pods/<uid>/volumes/<name>, hostPath volumes are the host path
 // itself. ConfigMap and Secret files are rewritten whenever the object's data
 // changes (each sync), so a running container sees the new content through its
-// mount. An emptyDir named in the pod's volume-identity annotation (a
-// StatefulSet's claim) lives under <stateDir>/claims/<namespace>/<claim>
-// instead and outlives the pod, so the next pod with that claim finds its data.
+// mount.
+// A persistentVolumeClaim volume is its bound PersistentVolume's directory on
+// this node (hostPath or local): claim → volume → path, bind-mounted as is.
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { V1ConfigMap, V1Secret, V1Volume } from "@kubernetes/client-node";
-import { parseVolumeIdentities } from "../api/volume-identity.js";
+import type { PersistentVolume, PersistentVolumeClaim } from "../api/storage.js";
 import type { AgentPod } from "./types.js";
 
 export class VolumeError extends Error {
@@ -17,10 +17,22 @@ export class VolumeError extends Error {
   constructor(
     readonly volume: string,
     message: string,
+    /** When to try again; unset = the pod worker's default. A claim being bound is a matter of moments. */
+    readonly retryAfterMs?: number,
   ) {
     super(`MountVolume.SetUp failed for volume "${volume}" : ${message}`);
   }
 }
+
+/** How the agent reads the claims and volumes its pods name (undefined = not found). */
+export interface StorageLookup {
+  claim(namespace: string, name: string): Promise<PersistentVolumeClaim | undefined>;
+  volume(name: string): Promise<PersistentVolume | undefined>;
+}
+
+const NO_STORAGE: StorageLookup = { claim: async () => undefined, volume: async () => undefined };
+/** A claim still binding (WaitForFirstConsumer provisions after scheduling): look again soon. */
+const CLAIM_RETRY_MS = 1_000;
 
 export interface VolumeSetUp {
   /** Volume name → host path to bind-mount. */
@@ -35,12 +47,8 @@ export class VolumeManager {
     readonly stateDir: string,
     private readonly getConfigMap: (namespace: string, name: string) => Promise<V1ConfigMap | undefined>,
     private readonly getSecret: (namespace: string, name: string) => Promise<V1Secret | undefined> = async () => undefined,
+    private readonly storage: StorageLookup = NO_STORAGE,
   ) {}
-
-  /** Where a claim's data lives on this node; not under any pod's directory, so tearDown keeps it. */
-  claimDir(namespace: string, claim: string): string {
-    return path.join(this.stateDir, "claims", namespace, claim);
-  }
 
   podDir(uid: string): string {
     return path.join(this.stateDir, "pods", uid);
@@ -54,20 +62,13 @@ export class VolumeManager {
   async setUp(pod: AgentPod): Promise<VolumeSetUp> {
     const paths = new Map<string, string>();
     const uid = String(pod.metadata.uid);
-    const claims = parseVolumeIdentities(pod.metadata.annotations);
-    for (const v of pod.spec.volumes ?? []) {
-      const claim = claims.get(v.name);
-      if (claim && v.emptyDir) {
-        const dir = this.claimDir(String(pod.metadata.namespace), claim);
-        await fs.mkdir(dir, { recursive: true, mode: 0o777 });
-        paths.set(v.name, dir);
-      } else paths.set(v.name, await this.setUpOne(pod, uid, v));
-    }
+    for (const v of pod.spec.volumes ?? []) paths.set(v.name, await this.setUpOne(pod, uid, v));
     return { paths };
   }
 
   private async setUpOne(pod: AgentPod, uid: string, v: V1Volume): Promise<string> {
     if (v.hostPath) return this.hostPath(v.name, v.hostPath.path, v.hostPath.type ?? "");
+    if (v.persistentVolumeClaim) return this.claimPath(String(pod.metadata.namespace), v.name, v.persistentVolumeClaim.claimName);
     const dir = this.volumeDir(uid, v.name);
     if (v.configMap) {
       await fs.mkdir(dir, { recursive: true });
@@ -96,6 +97,22 @@ export class VolumeManager {
     // emptyDir, and any source skiff does not model (scratch space is the honest fallback).
     await fs.mkdir(dir, { recursive: true, mode: 0o777 });
     return dir;
+  }
+
+  /** The host directory of the volume bound to a claim; the kubelet's checks and wording. */
+  private async claimPath(namespace: string, volume: string, claimName: string): Promise<string> {
+    const claim = await this.storage.claim(namespace, claimName);
+    if (!claim) throw new VolumeError(volume, `persistentvolumeclaim "${claimName}" not found`, CLAIM_RETRY_MS);
+    if (claim.metadata.deletionTimestamp) throw new VolumeError(volume, `persistentvolumeclaim "${claimName}" is being deleted`);
+    const pvName = claim.spec?.volumeName;
+    if (!pvName || claim.status?.phase !== "Bound") {
+      throw new VolumeError(volume, `PVC ${namespace}/${claimName} has non-bound phase ("${claim.status?.phase ?? ""}") or empty pvc.Spec.VolumeName ("${pvName ?? ""}")`, CLAIM_RETRY_MS);
+    }
+    const pv = await this.storage.volume(pvName);
+    if (!pv) throw new VolumeError(volume, `persistentvolume "${pvName}" not found`, CLAIM_RETRY_MS);
+    if (pv.spec?.hostPath?.path) return this.hostPath(volume, pv.spec.hostPath.path, pv.spec.hostPath.type ?? "");
+    if (pv.spec?.local?.path) return this.hostPath(volume, pv.spec.local.path, "Directory");
+    throw new VolumeError(volume, `persistentvolume "${pvName}": only hostPath and local volumes can be mounted by skiff`);
   }
 
   private async hostPath(volume: string, p: string, type: string): Promise<string> {

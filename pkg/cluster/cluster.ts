@@ -20,6 +20,7 @@ import type { Clock } from "../util/clock.js";
 import { ClusterScopedRuntime } from "../runtime/cluster-scoped.js";
 import { dockerSocketPermissionHint } from "../runtime/docker-socket.js";
 import { ensureClusterId, statePaths } from "./state-dir.js";
+import { volumesDir } from "./paths.js";
 import { mkdirSync } from "node:fs";
 import { setUpPodNetwork, type PodNetworkSetup } from "./pod-network.js";
 import type { ClusterNetwork } from "../runtime/docker-network.js";
@@ -163,6 +164,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       hpa: opts.hpa,
       cronJobClock: opts.batch?.cronJobClock,
       jobBackoffBaseMs: opts.batch?.jobBackoffBaseMs,
+      volumesDir: volumesDir(cp.paths.dir),
     });
     stops.push(() => controllers.stop());
 

@@ -4,6 +4,7 @@
 // skiff-controller-manager and kube-system/skiff-scheduler), as
 // kube-controller-manager and kube-scheduler do with --leader-elect. No node
 // agents run here: they join with `skiff agent`.
+import { volumesDir } from "./paths.js";
 import { InProcessClient } from "../client/in-process.js";
 import { InformerFactory } from "../client/informer.js";
 import { EventRecorder } from "../client/events.js";
@@ -66,6 +67,7 @@ export async function startHaControlPlane(opts: HaControlPlaneOptions): Promise<
         nodeGracePeriodMs: opts.nodeGracePeriodMs,
         podEvictionTimeoutMs: opts.podEvictionTimeoutMs,
         onError: (name, _key, e) => onError(name, e),
+        volumesDir: volumesDir(cp.paths.dir),
       });
     } catch (e) {
       informers.stopAll();

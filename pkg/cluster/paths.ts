@@ -30,3 +30,8 @@ export function statePaths(dir: string): StatePaths {
   };
 }
 
+
+/** Where the local-path provisioner keeps the directories of PersistentVolumes; `skiff down --volumes` removes it. */
+export function volumesDir(stateDir: string): string {
+  return join(stateDir, "volumes");
+}

@@ -21,6 +21,7 @@ import { registerBatchControllers, type BatchControllers } from "./batch.js";
 import { registerSetControllers, type SetControllers } from "./sets.js";
 import { registerQuotaAndHpaControllers, type HpaTuning, type QuotaHpaControllers } from "./quota-hpa.js";
 import { registerCoreApiControllers, type CoreApiControllers } from "./core-api.js";
+import { registerVolumeControllers, type VolumeControllers } from "./volume.js";
 import { monitorCustomResources } from "./custom-resources.js";
 import type { MetricsReader } from "../metrics/index.js";
 import { ControllerRunner, type Reconciler } from "./runner.js";
@@ -47,6 +48,8 @@ export interface StartControllersOptions {
   metrics?: MetricsReader;
   /** HPA sync period, stabilization and readiness windows (tests shorten them). */
   hpa?: HpaTuning;
+  /** Where the local-path provisioner keeps volume directories; unset = no provisioner, no default StorageClass. */
+  volumesDir?: string;
 }
 
 export interface RunningControllers {
@@ -61,6 +64,7 @@ export interface RunningControllers {
   readonly sets: SetControllers;
   readonly quotaHpa: QuotaHpaControllers;
   readonly coreApi: CoreApiControllers;
+  readonly volumes: VolumeControllers;
 }
 
 function handler<T extends KubeObject>(fn: (obj: T, event: "add" | "update" | "delete", old?: T) => void): EventHandler<T> {
@@ -96,6 +100,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   const batch = registerBatchControllers({ client, informers, clock, cronJobClock: opts.cronJobClock, events: sink, jobBackoffBaseMs: opts.jobBackoffBaseMs });
   const quotaHpa = registerQuotaAndHpaControllers({ client, informers, clock, events: sink, metrics: opts.metrics, hpa: opts.hpa });
   const coreApi = registerCoreApiControllers({ client, informers, clock, events: sink });
+  const volumes = registerVolumeControllers({ client, informers, clock, events: sink, volumesDir: opts.volumesDir });
 
   const rsController = new ReplicaSetController({ client, replicaSets: replicaSets.lister, pods: pods.lister, clock, events: sink("replicaset-controller") });
   const deployController = new DeploymentController({
@@ -197,6 +202,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     ...sets.loops.map((l) => runner(l.reconciler, l.queue)),
     ...quotaHpa.loops.map((l) => runner(l.reconciler, l.queue)),
     ...coreApi.loops.map((l) => runner(l.reconciler, l.queue)),
+    ...volumes.loops.map((l) => runner(l.reconciler, l.queue)),
   ];
 
   await Promise.all([informers.startAll(), decisionRecords.informer.start()]);
@@ -212,6 +218,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     sets,
     quotaHpa,
     coreApi,
+    volumes,
     stop() {
       stopping ??= (async () => {
         await Promise.all(runners.map((r) => r.stop()));

@@ -3,6 +3,7 @@
 // manager runs them on. Kept out of manager.ts so it only needs a line or two.
 import { R } from "../api/kinds.js";
 import type { Client } from "../client/client.js";
+import type { PersistentVolumeClaim } from "../api/storage.js";
 import type { InformerFactory } from "../client/informer.js";
 import { keyOf } from "../client/lister.js";
 import { WorkQueue } from "../client/workqueue.js";
@@ -43,7 +44,8 @@ export function registerSetControllers(opts: SetControllersOptions): SetControll
     inf.addIndex(BY_UID, uidIndex);
   }
   const dsController = new DaemonSetController({ client, daemonSets: daemonSets.lister, pods: pods.lister, nodes: nodes.lister, clock, events: opts.events("daemonset-controller") });
-  const stsController = new StatefulSetController({ client, statefulSets: statefulSets.lister, pods: pods.lister, clock, events: opts.events("statefulset-controller") });
+  const claims = informers.for<PersistentVolumeClaim>(R.persistentvolumeclaims);
+  const stsController = new StatefulSetController({ client, statefulSets: statefulSets.lister, pods: pods.lister, claims: claims.lister, clock, events: opts.events("statefulset-controller") });
   const dsQueue = new WorkQueue({ clock, name: "daemonset" });
   const stsQueue = new WorkQueue({ clock, name: "statefulset" });
   const podEvent = (pod: PodLike, ev: "add" | "update" | "delete", old?: PodLike) => {

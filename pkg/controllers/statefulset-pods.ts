@@ -1,28 +1,32 @@
 // A StatefulSet pod's identity (pkg/controller/statefulset/stateful_set_utils.go):
 // a stable name "<set>-<ordinal>", the pod-name and pod-index labels, hostname and
-// subdomain for DNS, the revision label, and one volume per claim template.
+// subdomain for DNS, the revision label, and one claim per volume claim template.
 //
-// skiff has no PersistentVolumeClaims. A claim template becomes an emptyDir
-// volume plus an entry in the VOLUME_IDENTITY annotation naming the claim Kubernetes
-// would have made ("<template>-<set>-<ordinal>"). The node agent keeps such a
-// volume per (namespace, claim name) instead of per pod uid, so web-1's data is
-// still there when web-1 is deleted and created again on the same node.
+// Each template becomes a PersistentVolumeClaim "<template>-<set>-<ordinal>"
+// (claimsFor) and a persistentVolumeClaim volume of that name in the pod. The
+// claims carry no owner reference (persistentVolumeClaimRetentionPolicy Retain,
+// Kubernetes' default): they survive scale-down and the set's deletion, and the
+// pod made again for an ordinal mounts the same claim and finds its data.
 import type { KubeObject } from "../api/types.js";
-import { formatVolumeIdentities, parseVolumeIdentities, VOLUME_IDENTITY_ANNOTATION } from "../api/volume-identity.js";
+import type { PersistentVolumeClaim } from "../api/storage.js";
 import type { PodTemplate } from "./history.js";
 import { newControllerRef, type PodLike } from "./util.js";
 
 export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
 export const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
 export const CONTROLLER_REVISION_HASH = "controller-revision-hash";
-/** Pod annotation: JSON {volume name: claim name} for volumes the agent keeps by claim. */
-export const VOLUME_IDENTITY = VOLUME_IDENTITY_ANNOTATION;
+
+export interface ClaimTemplate {
+  metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: PersistentVolumeClaim["spec"];
+}
 
 export interface StatefulSetIdentity extends KubeObject {
   spec?: {
     serviceName?: string;
     template?: PodTemplate;
-    volumeClaimTemplates?: Array<{ metadata?: { name?: string } }>;
+    selector?: { matchLabels?: Record<string, string> };
+    volumeClaimTemplates?: ClaimTemplate[];
     [k: string]: unknown;
   };
 }
@@ -31,7 +35,7 @@ interface PodSpecShape {
   hostname?: string;
   subdomain?: string;
   nodeName?: string;
-  volumes?: Array<{ name: string; [k: string]: unknown }>;
+  volumes?: Array<{ name: string; persistentVolumeClaim?: { claimName?: string }; [k: string]: unknown }>;
   [k: string]: unknown;
 }
 
@@ -56,9 +60,24 @@ export function podRevision(pod: KubeObject): string | undefined {
   return pod.metadata.labels?.[CONTROLLER_REVISION_HASH];
 }
 
-/** volume name → claim name, from a pod's annotation ({} when absent or unreadable). */
-export function volumeIdentities(pod: KubeObject): Record<string, string> {
-  return Object.fromEntries(parseVolumeIdentities(pod.metadata.annotations));
+/**
+ * getPersistentVolumeClaims: the claims of one ordinal, from the templates,
+ * labelled with the set's selector so `kubectl get pvc -l app=web` finds them.
+ */
+export function claimsFor(sts: StatefulSetIdentity, ordinal: number): PersistentVolumeClaim[] {
+  const out: PersistentVolumeClaim[] = [];
+  for (const t of sts.spec?.volumeClaimTemplates ?? []) {
+    const template = t.metadata?.name;
+    if (!template) continue;
+    const metadata: PersistentVolumeClaim["metadata"] = {
+      name: claimName(template, sts, ordinal),
+      namespace: sts.metadata.namespace,
+      labels: { ...(t.metadata?.labels ?? {}), ...(sts.spec?.selector?.matchLabels ?? {}) },
+    };
+    if (t.metadata?.annotations) metadata.annotations = { ...t.metadata.annotations };
+    out.push({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata, spec: structuredClone(t.spec ?? {}) });
+  }
+  return out;
 }
 
 /** newVersionedStatefulSetPod: the pod for one ordinal, from the template of one revision. */
@@ -69,21 +88,18 @@ export function statefulPod(sts: StatefulSetIdentity, template: PodTemplate, ord
   spec.hostname = name;
   if (sts.spec?.serviceName) spec.subdomain = sts.spec.serviceName;
   else delete spec.subdomain;
-  const identities: Record<string, string> = {};
   const volumes = [...(spec.volumes ?? [])];
   for (const claim of sts.spec?.volumeClaimTemplates ?? []) {
     const volume = claim.metadata?.name;
     if (!volume) continue;
-    identities[volume] = claimName(volume, sts, ordinal);
     // A template volume of the same name is replaced by the claim, as in Kubernetes.
     const i = volumes.findIndex((v) => v.name === volume);
-    const v = { name: volume, emptyDir: {} };
+    const v = { name: volume, persistentVolumeClaim: { claimName: claimName(volume, sts, ordinal) } };
     if (i >= 0) volumes[i] = v;
     else volumes.push(v);
   }
   if (volumes.length > 0) spec.volumes = volumes;
   const annotations = { ...(t.metadata?.annotations ?? {}) };
-  if (Object.keys(identities).length > 0) annotations[VOLUME_IDENTITY] = formatVolumeIdentities(identities);
   const metadata: KubeObject["metadata"] = {
     name,
     namespace: sts.metadata.namespace,
@@ -103,14 +119,14 @@ export function templateFromPod(pod: PodLike): PodTemplate {
   const labels = { ...(pod.metadata.labels ?? {}) };
   for (const k of [POD_NAME_LABEL, POD_INDEX_LABEL, CONTROLLER_REVISION_HASH]) delete labels[k];
   const annotations = { ...(pod.metadata.annotations ?? {}) };
-  const claims = new Set(Object.keys(volumeIdentities(pod)));
-  delete annotations[VOLUME_IDENTITY];
   const spec = structuredClone(pod.spec ?? {}) as PodSpecShape;
   delete spec.nodeName;
   delete spec.hostname;
   delete spec.subdomain;
   if (spec.volumes) {
-    spec.volumes = spec.volumes.filter((v) => !claims.has(v.name));
+    // A claim template's volume names "<template>-<pod name>"; the set adds it back.
+    const fromTemplate = (v: { name: string; persistentVolumeClaim?: { claimName?: string } }) => v.persistentVolumeClaim?.claimName === `${v.name}-${pod.metadata.name}`;
+    spec.volumes = spec.volumes.filter((v) => !fromTemplate(v));
     if (spec.volumes.length === 0) delete spec.volumes;
   }
   const metadata: PodTemplate["metadata"] = { labels };

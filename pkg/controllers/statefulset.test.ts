@@ -3,9 +3,10 @@ import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import { FakeClock } from "../util/clock.js";
 import { StatefulSetController, updateRevisionOf, type StatefulSetLike } from "./statefulset.js";
-import { CONTROLLER_REVISION_HASH, POD_INDEX_LABEL, POD_NAME_LABEL, VOLUME_IDENTITY, statefulPod, templateFromPod } from "./statefulset-pods.js";
+import { CONTROLLER_REVISION_HASH, POD_INDEX_LABEL, POD_NAME_LABEL, claimsFor, statefulPod, templateFromPod } from "./statefulset-pods.js";
 import { EventLog, RecordingClient, SnapshotLister, markReady, newCluster } from "../../test/helpers/controllers.js";
 import type { PodLike } from "./util.js";
+import type { PersistentVolumeClaim } from "../api/storage.js";
 
 function stsObject(replicas: number, extra: Record<string, unknown> = {}): KubeObject {
   return {
@@ -32,11 +33,12 @@ async function setup(sts: KubeObject) {
   await inner.create(R.statefulsets, "default", sts);
   const statefulSets = new SnapshotLister<StatefulSetLike>(inner, R.statefulsets);
   const pods = new SnapshotLister<PodLike>(inner, R.pods);
+  const claims = new SnapshotLister<PersistentVolumeClaim>(inner, R.persistentvolumeclaims);
   const events = new EventLog();
   const clock = new FakeClock(Date.now());
-  const ctrl = new StatefulSetController({ client, statefulSets, pods, events, clock });
+  const ctrl = new StatefulSetController({ client, statefulSets, pods, claims, events, clock });
   const run = async () => {
-    await Promise.all([statefulSets.refresh(), pods.refresh()]);
+    await Promise.all([statefulSets.refresh(), pods.refresh(), claims.refresh()]);
     return ctrl.reconcile("default/web");
   };
   const all = async () => (await inner.list<PodLike>(R.pods, "default")).items;
@@ -83,8 +85,12 @@ describe("StatefulSet pod identity", () => {
     const pod = statefulPod(sts, sts.spec!.template!, 2, "web-abc");
     expect(pod.metadata.name).toBe("web-2");
     expect(pod.metadata.labels).toEqual({ app: "nginx", [POD_NAME_LABEL]: "web-2", [POD_INDEX_LABEL]: "2", [CONTROLLER_REVISION_HASH]: "web-abc" });
-    expect(pod.spec).toMatchObject({ hostname: "web-2", subdomain: "nginx", volumes: [{ name: "www", emptyDir: {} }] });
-    expect(JSON.parse(pod.metadata.annotations![VOLUME_IDENTITY])).toEqual({ www: "www-web-2" });
+    expect(pod.spec).toMatchObject({ hostname: "web-2", subdomain: "nginx", volumes: [{ name: "www", persistentVolumeClaim: { claimName: "www-web-2" } }] });
+    expect(pod.metadata.annotations).toBeUndefined();
+    const [claim, ...more] = claimsFor(sts, 2);
+    expect(more).toEqual([]);
+    expect(claim.metadata).toEqual({ name: "www-web-2", namespace: "default", labels: { app: "nginx" } });
+    expect(claim.spec).toEqual({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } });
     expect(pod.metadata.ownerReferences?.[0]).toMatchObject({ kind: "StatefulSet", name: "web", uid: "u1", controller: true });
     // The template a pod was made from can be recovered from the pod.
     const back = templateFromPod(pod as PodLike);
@@ -95,6 +101,28 @@ describe("StatefulSet pod identity", () => {
 });
 
 describe("StatefulSetController", () => {
+  it("creates one claim per template and ordinal before the pod, keeps them on scale-down and reuses them on scale-up", async () => {
+    const { run, settle, client, inner } = await setup(stsObject(3));
+    await run();
+    // The claim is written before the pod that mounts it.
+    expect(client.writes.filter((w) => w.verb === "create").map((w) => `${w.resource}/${w.name}`)).toEqual(["persistentvolumeclaims/www-web-0", "pods/web-0"]);
+    await settle();
+    const claims = async () => (await inner.list<PersistentVolumeClaim>(R.persistentvolumeclaims, "default")).items;
+    const first = await claims();
+    expect(first.map((c) => c.metadata.name).sort()).toEqual(["www-web-0", "www-web-1", "www-web-2"]);
+    // Retain (the default retention policy): no owner, so neither scale-down nor the garbage collector removes them.
+    expect(first.every((c) => !c.metadata.ownerReferences)).toBe(true);
+    await scale(inner, 1);
+    await settle();
+    expect((await claims()).map((c) => c.metadata.uid).sort()).toEqual(first.map((c) => c.metadata.uid).sort());
+    client.writes = [];
+    await scale(inner, 3);
+    await settle();
+    // The same claims (same uids), none created again.
+    expect((await claims()).map((c) => c.metadata.uid).sort()).toEqual(first.map((c) => c.metadata.uid).sort());
+    expect(client.writes.filter((w) => w.verb === "create" && w.resource === "persistentvolumeclaims")).toEqual([]);
+  });
+
   it("OrderedReady creates web-0, then web-1 only once web-0 is Running and Ready", async () => {
     const { run, names, kubelet, client, events } = await setup(stsObject(3));
     await run();

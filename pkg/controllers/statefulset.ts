@@ -18,7 +18,8 @@ import { templateHash, type PodTemplate } from "./history.js";
 import { ownerKeysForPodEvent, type PodEvent } from "./owner-keys.js";
 import { claimPods } from "./ref-manager.js";
 import type { Reconciler } from "./runner.js";
-import { ordinalOf, podName, podRevision, statefulPod, templateFromPod } from "./statefulset-pods.js";
+import { claimsFor, ordinalOf, podName, podRevision, statefulPod, templateFromPod, type ClaimTemplate } from "./statefulset-pods.js";
+import type { PersistentVolumeClaim } from "../api/storage.js";
 import {
   clockOrReal,
   isAlreadyExists,
@@ -40,7 +41,7 @@ export interface StatefulSetLike extends KubeObject {
     serviceName?: string;
     podManagementPolicy?: string;
     updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
-    volumeClaimTemplates?: Array<{ metadata?: { name?: string } }>;
+    volumeClaimTemplates?: ClaimTemplate[];
     minReadySeconds?: number;
     ordinals?: { start?: number };
   };
@@ -64,6 +65,8 @@ export interface StatefulSetControllerOptions {
   statefulSets: Lister<StatefulSetLike>;
   /** Needs the BY_CONTROLLER_UID and ORPHANS_BY_NAMESPACE indexes (installOwnerIndexes). */
   pods: Lister<PodLike>;
+  /** The claims informer's cache: an existing claim is reused, one being deleted is waited for. */
+  claims?: Lister<PersistentVolumeClaim>;
   clock?: Clock;
   events?: EventSink;
 }
@@ -200,6 +203,7 @@ export class StatefulSetController implements Reconciler {
       }
     }
     const name = podName(sts, ordinal);
+    await this.createClaims(sts, ordinal);
     try {
       await this.opts.client.create(R.pods, sts.metadata.namespace, statefulPod(sts, template, ordinal, revision));
       this.events.event(sts, "Normal", "SuccessfulCreate", `create Pod ${name} in StatefulSet ${sts.metadata.name} successful`);
@@ -207,6 +211,30 @@ export class StatefulSetController implements Reconciler {
       if (isAlreadyExists(e)) return; // our cache is behind: it exists, which is what we wanted
       this.events.event(sts, "Warning", "FailedCreate", `create Pod ${name} in StatefulSet ${sts.metadata.name} failed error: ${(e as Error).message}`);
       throw e;
+    }
+  }
+
+  /**
+   * createPersistentVolumeClaims: every claim of the ordinal exists before its pod.
+   * Throws while one is being deleted (the pod could not start on it): the retry
+   * with back-off makes it again once it is gone.
+   */
+  private async createClaims(sts: StatefulSetLike, ordinal: number): Promise<void> {
+    for (const claim of claimsFor(sts, ordinal)) {
+      const name = claim.metadata.name!;
+      const existing = this.opts.claims?.get(sts.metadata.namespace, name);
+      if (existing?.metadata.deletionTimestamp) {
+        throw new Error(`pvc ${name} is being deleted`);
+      }
+      if (existing) continue;
+      try {
+        await this.opts.client.create(R.persistentvolumeclaims, sts.metadata.namespace, claim);
+        this.events.event(sts, "Normal", "SuccessfulCreate", `create Claim ${name} Pod ${podName(sts, ordinal)} in StatefulSet ${sts.metadata.name} success`);
+      } catch (e) {
+        if (isAlreadyExists(e)) continue; // made by an earlier pass: reused, as Kubernetes does
+        this.events.event(sts, "Warning", "FailedCreate", `create Claim ${name} for Pod ${podName(sts, ordinal)} in StatefulSet ${sts.metadata.name} failed error: ${(e as Error).message}`);
+        throw e;
+      }
     }
   }
 

@@ -18,6 +18,9 @@ import type { DecisionSink } from "./decision-store.js";
 import { newScoreTrace, type Node, type Pod, type PodCondition, type Profile } from "./framework.js";
 import { SCHEDULING_GATED_MESSAGE, SCHEDULING_GATED_REASON, schedulingGatesOf } from "./plugins/scheduling-gates.js";
 import { podInfoOf } from "./pod-info.js";
+import { defaultProfile } from "./profile.js";
+import { VOLUME_BINDING, withVolumeBinding, type VolumeLookup } from "./plugins/volume-binding.js";
+import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from "../api/storage.js";
 import { SchedulingQueue, type ClusterEvent, type QueueStats, type QueuedPod } from "./queue.js";
 import { scheduleOne, type ScheduleResult } from "./schedule-one.js";
 
@@ -53,6 +56,8 @@ const FIT_PLUGINS: ClusterEvent["helps"] = new Set(["NodeResourcesFit", "NodePor
 const POD_PLACEMENT_PLUGINS: ClusterEvent["helps"] = new Set(["InterPodAffinity", "PodTopologySpread"]);
 /** A pod gone: its resources, ports, anti-affinity and spread counts are freed. */
 const POD_GONE_PLUGINS: ClusterEvent["helps"] = new Set(["NodeResourcesFit", "NodePorts", "InterPodAffinity", "PodTopologySpread"]);
+/** A claim, volume or class changed: pods VolumeBinding held back may fit now. */
+const VOLUME_PLUGINS: ClusterEvent["helps"] = new Set([VOLUME_BINDING]);
 /** Yield to the event loop after this much uninterrupted scheduling, so watch events and binds progress. */
 const TIME_SLICE_MS = 5;
 
@@ -74,6 +79,8 @@ export class Scheduler {
   private readonly trace = newScoreTrace();
   /** Pods bound by this scheduler (for tests and benchmarks). */
   bound = 0;
+  /** opts.plugins, or the default profile with VolumeBinding over this scheduler's informers (set by start()). */
+  private profile: Profile | undefined;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.client = opts.client;
@@ -124,6 +131,7 @@ export class Scheduler {
       update: (_o, ns) => this.onNamespace(ns),
       delete: (ns) => this.cache.removeNamespace(String(ns.metadata.name)),
     });
+    if (!this.opts.plugins) this.profile = withVolumeBinding(defaultProfile(), this.watchVolumes());
     pods.addEventHandler({
       add: (p) => this.onPodAdd(p),
       update: (o, p) => this.onPodUpdate(o, p),
@@ -213,6 +221,22 @@ export class Scheduler {
     if (helps.size > 0) this.move("NodeUpdate", helps);
   }
 
+  /** Claims, volumes and classes for VolumeBinding; a change to any may let a pod it held back go. */
+  private watchVolumes(): VolumeLookup {
+    const claims = this.opts.informers.for<PersistentVolumeClaim>(R.persistentvolumeclaims);
+    const volumes = this.opts.informers.for<PersistentVolume>(R.persistentvolumes);
+    const classes = this.opts.informers.for<StorageClass>(R.storageclasses);
+    const changed = (label: string) => () => !this.stopped && this.move(label, VOLUME_PLUGINS);
+    claims.addEventHandler({ add: changed("PersistentVolumeClaimAdd"), update: (o, n) => o !== n && changed("PersistentVolumeClaimUpdate")() });
+    volumes.addEventHandler({ add: changed("PersistentVolumeAdd"), update: (o, n) => o !== n && changed("PersistentVolumeUpdate")() });
+    classes.addEventHandler({ add: changed("StorageClassAdd") });
+    return {
+      claim: (ns, name) => claims.lister.get(ns, name),
+      volume: (name) => volumes.lister.get(undefined, name),
+      storageClass: (name) => classes.lister.get(undefined, name),
+    };
+  }
+
   private move(label: string, helps: ClusterEvent["helps"]): void {
     this.queue.moveOnEvent({ label, helps });
   }
@@ -243,7 +267,7 @@ export class Scheduler {
     let res: ScheduleResult;
     try {
       res = scheduleOne(pod, this.cache, {
-        profile: this.opts.plugins,
+        profile: this.profile ?? this.opts.plugins,
         percentageOfNodesToScore: this.opts.percentageOfNodesToScore,
         startIndex: this.nextStartIndex,
         trace: this.opts.decisions ? this.trace : undefined,
