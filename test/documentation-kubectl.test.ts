@@ -93,4 +93,50 @@ metadata: {name: w}
     expect(doc.definitions["io.k8s.api.apps.v1.Deployment"]["x-kubernetes-group-version-kind"]).toEqual([{ group: "apps", kind: "Deployment", version: "v1" }]);
     expect(JSON.stringify(doc)).not.toContain("#/components/schemas/");
   });
+
+  it("reads \`cpu: 0.5\` back as 500m: quantities are stored in canonical form", async () => {
+    const r = await k.apply(
+      "half-cpu",
+      `apiVersion: v1
+kind: Pod
+metadata: {name: half-cpu}
+spec:
+  containers:
+  - name: c
+    image: skiff/busybox:latest
+    resources:
+      requests: {cpu: 0.5, memory: 1024Mi}
+      limits: {cpu: 2000m, memory: 1Gi}
+`,
+    );
+    expect(r.stderr).toBe("");
+    const resources = JSON.parse(await k.ok("get", "pod", "half-cpu", "-o", "jsonpath={.spec.containers[0].resources}")) as unknown;
+    expect(resources).toEqual({ requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "1Gi" } });
+  });
+
+  it("refuses an array where an object belongs, naming the field, and stores nothing", async () => {
+    const r = await k.apply(
+      "affinity-array",
+      `apiVersion: v1
+kind: Pod
+metadata: {name: affinity-array}
+spec:
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - nodeSelectorTerms:
+        - matchExpressions: [{key: zone, operator: Exists}]
+  containers: [{name: c, image: skiff/busybox:latest}]
+`,
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal array into Go struct field NodeAffinity.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution of type v1.NodeSelector',
+    );
+    expect((await k.run(["get", "pod", "affinity-array"])).stderr).toContain("NotFound");
+    // and a patch that would make it so is refused the same way
+    await k.ok("patch", "pod", "half-cpu", "--type=merge", "-p", '{"metadata":{"labels":{"a":"b"}}}');
+    const patched = await k.run(["patch", "pod", "half-cpu", "--type=merge", "-p", '{"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[]}}}}']);
+    expect(patched.stderr).toContain("cannot unmarshal array into Go struct field NodeAffinity");
+  });
 });

@@ -10,6 +10,7 @@ import { applyDefaults } from "../api/defaults.js";
 import { qosClass } from "../api/qos.js";
 import { validateObject } from "../api/validation.js";
 import { findUnknownFields } from "../api/schema.js";
+import { decodeJsonTypes } from "../api/json-types.js";
 import { LabelSelector, FieldSelector } from "../api/selector.js";
 import type { Store, Watch } from "../store/store.js";
 import { applyPatch } from "./patch.js";
@@ -268,6 +269,7 @@ export class Registry {
       else if (typeof patched.metadata !== "object" || Array.isArray(patched.metadata)) {
         throw errors.invalid(info.kind, name, [new FieldError("Invalid", "metadata", patched.metadata, "must be an object")], info.group);
       }
+      this.decodeTypes(info, patched);
       // A resourceVersion inside the patch is a precondition; otherwise the patch
       // applies to whatever is current, so a conflict just means "try again".
       const precondition = patched.metadata?.resourceVersion !== old.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined;
@@ -511,6 +513,7 @@ export class Registry {
     if (typeof obj.metadata !== "object" || Array.isArray(obj.metadata)) {
       throw errors.invalid(info.kind, "", [new FieldError("Invalid", "metadata", obj.metadata, "must be an object")], info.group);
     }
+    this.decodeTypes(info, obj);
     const mode = ctx.fieldValidation ?? "Warn";
     // Custom kinds have no model: their schema prunes unknown fields (apiextensions admission).
     if (mode !== "Ignore" && !info.custom) {
@@ -523,6 +526,17 @@ export class Registry {
       }
     }
     return obj;
+  }
+
+  /**
+   * Kubernetes decodes every body into Go structs first: a value of the wrong
+   * JSON type is a 400 and nothing is stored; quantities come back canonical.
+   * Custom kinds are checked against their CRD schema instead.
+   */
+  private decodeTypes(info: ResourceInfo, obj: KubeObject): void {
+    if (info.custom) return;
+    const wrong = decodeJsonTypes(obj, info.model);
+    if (wrong) throw errors.badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${wrong.message}`);
   }
 
   private validate(info: ResourceInfo, obj: KubeObject, old?: KubeObject): void {
