@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { R } from "../../pkg/api/kinds.js";
-import { podReady } from "../../pkg/api/printers/pod.js";
+import { podReady, type PodLike as PrintedPod } from "../../pkg/api/printers/pod.js";
 import type { KubeObject } from "../../pkg/api/types.js";
 import { startCluster, type Cluster } from "../../pkg/cluster/cluster.js";
 import { BUSYBOX, dockerOrWarn } from "../helpers/docker.js";
@@ -102,7 +102,7 @@ describe.skipIf(!docker)("init containers and sidecars on Docker", () => {
       },
     });
     const pod = await ready("sidecar-tails");
-    expect(podReady(pod)).toBe("2/2");
+    expect(podReady(pod as PrintedPod)).toBe("2/2");
     expect(pod.status?.phase).toBe("Running");
     expect(pod.status?.initContainerStatuses?.map((s) => [s.name, s.state?.terminated?.exitCode ?? (s.state?.running ? "running" : "?")])).toEqual([
       ["prepare", 0],
