@@ -5,7 +5,8 @@
 // CLI that exits when done.
 import { displayRef, type ResourceInfo } from "../api/kinds.js";
 import { ApiError } from "../api/errors.js";
-import type { KubeObject } from "../api/types.js";
+import { deploymentRollout, type DeploymentRolloutFields } from "../api/rollout.js";
+import { as, type KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 
 export interface WaitTarget {
@@ -58,16 +59,14 @@ export function readinessOf(obj: KubeObject): Readiness {
   switch (obj.kind) {
     case "Deployment": {
       const want = spec.replicas ?? 1;
-      const updated = s.updatedReplicas ?? 0;
       const available = s.availableReplicas ?? 0;
-      const total = s.replicas ?? 0;
       const msg = `${available}/${want} available`;
-      if (stale) return { state: "waiting", message: `${msg}, rollout not observed yet` };
-      if (s.conditions?.some((c) => c.type === "Progressing" && c.status === "False" && c.reason === "ProgressDeadlineExceeded")) {
-        return { state: "failed", message: `${msg}, progress deadline exceeded` };
-      }
-      const done = updated >= want && total <= updated && available >= updated;
-      return { state: done ? "ready" : "waiting", message: total > updated ? `${updated}/${want} updated, ${total - updated} old pending termination` : msg };
+      const r = deploymentRollout(as<DeploymentRolloutFields>(obj));
+      if (r.state === "notObserved") return { state: "waiting", message: `${msg}, rollout not observed yet` };
+      if (r.state === "deadlineExceeded") return { state: "failed", message: `${msg}, progress deadline exceeded` };
+      const updated = s.updatedReplicas ?? 0;
+      const old = (s.replicas ?? 0) - updated;
+      return { state: r.state === "complete" ? "ready" : "waiting", message: old > 0 ? `${updated}/${want} updated, ${old} old pending termination` : msg };
     }
     case "ReplicaSet":
     case "StatefulSet": {

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { R } from "../api/kinds.js";
 import type { InProcessClient } from "../client/in-process.js";
-import { deploymentRolloutStatus, RolloutError, waitForRollout, type DeploymentStatusLike } from "./rollout-status.js";
+import type { DeploymentRolloutFields } from "../api/rollout.js";
+import { deploymentRolloutStatus, RolloutError, waitForRollout } from "./rollout-status.js";
 import { deployment, testClient } from "../../test/helpers/describe-fixtures.js";
 
-const d = (generation: number, status: DeploymentStatusLike["status"], replicas = 3): DeploymentStatusLike => ({ metadata: { name: "web", generation }, spec: { replicas }, status });
+const d = (generation: number, status: DeploymentRolloutFields["status"], replicas = 3): DeploymentRolloutFields => ({ metadata: { name: "web", generation }, spec: { replicas }, status });
 
 describe("deploymentRolloutStatus (kubectl's DeploymentStatusViewer)", () => {
   it("produces each of kubectl's messages in order", () => {

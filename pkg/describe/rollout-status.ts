@@ -2,24 +2,13 @@
 // and a loop that watches the Deployment until it is rolled out.
 import { ApiError } from "../api/errors.js";
 import { R } from "../api/kinds.js";
-import type { KubeObject } from "../api/types.js";
+import { deploymentRollout, type DeploymentRolloutFields } from "../api/rollout.js";
+import { as, type KubeObject } from "../api/types.js";
 import type { Client, ClientWatch } from "../client/client.js";
 
 /** A rollout that cannot finish (deadline exceeded, wrong revision, timeout); exit 1. */
 export class RolloutError extends Error {
   override name = "RolloutError";
-}
-
-export interface DeploymentStatusLike {
-  metadata: { name?: string; generation?: number; annotations?: Record<string, string> };
-  spec?: { replicas?: number };
-  status?: {
-    observedGeneration?: number;
-    replicas?: number;
-    updatedReplicas?: number;
-    availableReplicas?: number;
-    conditions?: Array<{ type: string; reason?: string }>;
-  };
 }
 
 export interface RolloutStatus {
@@ -31,7 +20,7 @@ export interface RolloutStatus {
 const REVISION = "deployment.kubernetes.io/revision";
 
 /** DeploymentStatusViewer.Status; throws RolloutError where kubectl returns an error. */
-export function deploymentRolloutStatus(d: DeploymentStatusLike, revision = 0): RolloutStatus {
+export function deploymentRolloutStatus(d: DeploymentRolloutFields, revision = 0): RolloutStatus {
   const name = d.metadata.name ?? "";
   const q = JSON.stringify(name);
   if (revision > 0) {
@@ -39,20 +28,22 @@ export function deploymentRolloutStatus(d: DeploymentStatusLike, revision = 0): 
     if (!Number.isInteger(current)) throw new RolloutError(`cannot get the revision of deployment ${q}: no revision annotation`);
     if (current !== revision) throw new RolloutError(`desired revision (${revision}) is different from the running revision (${current})`);
   }
-  const st = d.status ?? {};
-  if ((d.metadata.generation ?? 0) <= (st.observedGeneration ?? 0)) {
-    const progressing = st.conditions?.find((c) => c.type === "Progressing");
-    if (progressing?.reason === "ProgressDeadlineExceeded") throw new RolloutError(`deployment ${q} exceeded its progress deadline`);
-    const want = d.spec?.replicas;
-    const updated = st.updatedReplicas ?? 0;
-    const replicas = st.replicas ?? 0;
-    const available = st.availableReplicas ?? 0;
-    if (want !== undefined && updated < want) return { message: `Waiting for deployment ${q} rollout to finish: ${updated} out of ${want} new replicas have been updated...`, done: false };
-    if (replicas > updated) return { message: `Waiting for deployment ${q} rollout to finish: ${replicas - updated} old replicas are pending termination...`, done: false };
-    if (available < updated) return { message: `Waiting for deployment ${q} rollout to finish: ${available} of ${updated} updated replicas are available...`, done: false };
-    return { message: `deployment ${q} successfully rolled out`, done: true };
+  const r = deploymentRollout(d);
+  const waiting = (what: string) => ({ message: `Waiting for deployment ${q} rollout to finish: ${what}`, done: false });
+  switch (r.state) {
+    case "notObserved":
+      return { message: "Waiting for deployment spec update to be observed...", done: false };
+    case "deadlineExceeded":
+      throw new RolloutError(`deployment ${q} exceeded its progress deadline`);
+    case "updating":
+      return waiting(`${r.updated} out of ${r.want} new replicas have been updated...`);
+    case "terminatingOld":
+      return waiting(`${r.old} old replicas are pending termination...`);
+    case "becomingAvailable":
+      return waiting(`${r.available} of ${r.updated} updated replicas are available...`);
+    case "complete":
+      return { message: `deployment ${q} successfully rolled out`, done: true };
   }
-  return { message: "Waiting for deployment spec update to be observed...", done: false };
 }
 
 export interface WaitOptions {
@@ -72,7 +63,7 @@ export interface WaitOptions {
 export async function waitForRollout(client: Client, namespace: string, name: string, opts: WaitOptions): Promise<void> {
   let last: string | undefined;
   const report = (obj: KubeObject): boolean => {
-    const s = deploymentRolloutStatus(obj as unknown as DeploymentStatusLike, opts.revision ?? 0);
+    const s = deploymentRolloutStatus(as<DeploymentRolloutFields>(obj), opts.revision ?? 0);
     if (s.message !== last) opts.onMessage(s.message);
     last = s.message;
     return s.done;
