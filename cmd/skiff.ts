@@ -255,6 +255,23 @@ export function buildProgram(): Command {
     .option("-c, --container <name>", "container (default: the first running one)")
     .action((pod: string, o, cmd: Command) => chaosStart("oom", pod, o, cmd));
   chaos
+    .command("stop-runtime")
+    .description("make a node's container runtime stop answering its agent (containers keep running): NotReady, container runtime is down, pods not ready")
+    .argument("<node>", "node name")
+    .action((node: string, o, cmd: Command) => chaosStart("stop-runtime", node, o, cmd));
+  chaos
+    .command("fill-disk")
+    .description("add simulated disk use on a node: image GC, DiskPressure, then evictions")
+    .argument("<node>", "node name")
+    .option("--size <quantity>", "how much, e.g. 20Gi (default: leave 5% free)")
+    .action((node: string, o, cmd: Command) => chaosStart("fill-disk", node, o, cmd));
+  chaos
+    .command("memory-pressure")
+    .description("add simulated memory use on a node: MemoryPressure, then pods evicted by the kubelet's ranking")
+    .argument("<node>", "node name")
+    .option("--size <quantity>", "how much, e.g. 2Gi (default: leave 50Mi free)")
+    .action((node: string, o, cmd: Command) => chaosStart("memory-pressure", node, o, cmd));
+  chaos
     .command("stop")
     .description("undo a chaos action (or --all)")
     .argument("[id]", "action id from skiff chaos list")

@@ -2,6 +2,7 @@
 // route (pkg/chaos). The faults live in the `skiff up` process, so they keep
 // going after this command returns, until `skiff chaos stop`.
 import { ApiError } from "../../pkg/api/errors.js";
+import { parseQuantity } from "../../pkg/api/quantity.js";
 import type { ChaosActionList } from "../../pkg/chaos/api.js";
 import type { ChaosAction, ChaosRequest } from "../../pkg/chaos/controller.js";
 import { TabWriter } from "../../pkg/describe/tab-writer.js";
@@ -17,13 +18,22 @@ export interface ChaosStartOptions {
   every?: string;
   latency?: string;
   container?: string;
+  /** fill-disk, memory-pressure: a quantity ("2Gi"). */
+  size?: string;
   globals: GlobalOptions;
 }
 
 export async function runChaosStart(o: ChaosStartOptions): Promise<void> {
   const s = connect(o.globals);
   const req: ChaosRequest = { action: o.action };
-  if (o.action === "kill-node" || o.action === "partition" || o.action === "slow-node") req.node = o.target;
+  if (["kill-node", "partition", "slow-node", "stop-runtime", "fill-disk", "memory-pressure"].includes(o.action)) req.node = o.target;
+  if (o.size !== undefined) {
+    try {
+      req.bytes = parseQuantity(o.size).toNumber();
+    } catch {
+      throw new ExitError(1, `error: --size: invalid quantity "${o.size}" (e.g. 2Gi)`);
+    }
+  }
   if (o.action === "oom") {
     req.pod = o.target?.replace(/^(pods?|po)\//, "");
     req.namespace = s.namespace;

@@ -136,6 +136,7 @@ export class Agent implements PodLogSource {
   private readonly onErrorFn: (e: Error) => void;
   private readonly runtimeHealth: RuntimeHealth;
   private readonly eviction: EvictionManager;
+  private readonly usageSource: UsageSource;
   private readonly load: SimulatedLoad = { memoryBytes: 0, diskBytes: 0, pids: 0 };
   /** The last image list the runtime gave: node status keeps it while the engine does not answer. */
   private images: ImageInfo[] = [];
@@ -169,7 +170,8 @@ export class Agent implements PodLogSource {
       opts.usage ??
       (this.runtime.name === "fake"
         ? new ModelUsage(this.runtime, this.nodeName, { memory: (opts.capacity ?? hostCapacity()).memory, diskBytes: opts.diskCapacityBytes }, load)
-        : new HostUsage(this.runtime, this.nodeName, path.resolve(opts.stateDir), load));
+        : new HostUsage(path.resolve(opts.stateDir), load));
+    this.usageSource = usage;
     this.eviction = new EvictionManager({
       client: this.client,
       runtime: this.runtime,
@@ -386,6 +388,11 @@ export class Agent implements PodLogSource {
   /** One eviction-manager pass now (tests, chaos): pressure conditions, image GC, at most one eviction. */
   evictionPass(): Promise<AgentPod | undefined> {
     return this.eviction.synchronize();
+  }
+
+  /** Measures the node's usage now (simulated load included). */
+  measureUsage(): Promise<NodeUsage> {
+    return this.usageSource.sample();
   }
 
   /** The usage figures of the last eviction pass. */

@@ -13,7 +13,7 @@ import type { Clock } from "../util/clock.js";
 import { evictionMessage, pressureConditions, pressureOf, rankByPriority, rankForMemory, thresholdsMet, type Pressure, type Threshold } from "./eviction.js";
 import type { ImageGc } from "./image-gc.js";
 import type { ConditionOverrides } from "./node-status.js";
-import type { NodeUsage, UsageSource } from "./node-usage.js";
+import { podMemory, type NodeUsage, type UsageSource } from "./node-usage.js";
 import { terminatedState } from "./status.js";
 import { rfc3339, type AgentPod, type PodStatusWire } from "./types.js";
 
@@ -73,7 +73,11 @@ export class EvictionManager {
     const resource = PRESSURE_EVENTS[pressureOf(t.signal)].reclaim;
     this.nodeEvent("Warning", "EvictionThresholdMet", `Attempting to reclaim ${resource}`);
     const active = this.d.podsOnNode().filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed");
-    const ranked = t.signal === "memory.available" ? rankForMemory(active, usage.podMemory) : rankByPriority(active);
+    let ranked: AgentPod[];
+    if (t.signal === "memory.available") {
+      usage.podMemory ??= await podMemory(this.d.runtime, this.d.nodeName);
+      ranked = rankForMemory(active, usage.podMemory);
+    } else ranked = rankByPriority(active);
     const victim = ranked[0];
     if (!victim) return undefined;
     await this.evict(victim, t, usage);

@@ -23,8 +23,12 @@ export interface NodeUsage {
   nodefs: Capacity;
   /** Process ids. */
   pids: Capacity;
-  /** Memory working set per pod UID (running containers only), bytes. */
-  podMemory: Map<string, number>;
+  /**
+   * Memory working set per pod UID (running containers only), bytes. Absent
+   * when the source did not measure it (Docker: stats cost about a second per
+   * container, so the eviction manager asks only under memory pressure).
+   */
+  podMemory?: Map<string, number>;
 }
 
 /** Usage added on top of what is measured (chaos). */
@@ -59,8 +63,6 @@ function withLoad(u: NodeUsage, load: SimulatedLoad): NodeUsage {
 /** The host's figures (Docker nodes): free memory from the kernel, statfs of dir, running PIDs from /proc. */
 export class HostUsage implements UsageSource {
   constructor(
-    private readonly runtime: ContainerRuntime,
-    private readonly nodeName: string,
     private readonly dir: string,
     private readonly load: () => SimulatedLoad,
   ) {}
@@ -79,7 +81,6 @@ export class HostUsage implements UsageSource {
         memory: { capacity: os.totalmem(), available: os.freemem() },
         nodefs: { capacity: fs.blocks * fs.bsize, available: fs.bavail * fs.bsize },
         pids: { capacity: pidMax, available: pidMax - running },
-        podMemory: await podMemory(this.runtime, this.nodeName),
       },
       this.load(),
     );

@@ -20,7 +20,12 @@ import type { EventRecorder } from "../client/events.js";
 import { LABELS, SANDBOX_CONTAINER, type ContainerRuntime } from "../runtime/runtime.js";
 import type { FaultState } from "./faulty-client.js";
 
-export const CHAOS_ACTIONS = ["kill-node", "partition", "slow-node", "kill-pod", "oom"] as const;
+export const CHAOS_ACTIONS = ["kill-node", "partition", "slow-node", "kill-pod", "oom", "stop-runtime", "fill-disk", "memory-pressure"] as const;
+/** Actions on one node, undone by stop. */
+const NODE_ACTIONS: readonly ChaosActionName[] = ["kill-node", "partition", "slow-node", "stop-runtime", "fill-disk", "memory-pressure"];
+/** What memory-pressure leaves free and fill-disk leaves of the filesystem: under the kubelet's default thresholds (100Mi, 10%). */
+const PRESSURE_LEFT_BYTES = 50 * 1024 * 1024;
+const DISK_LEFT_FRACTION = 0.05;
 export type ChaosActionName = (typeof CHAOS_ACTIONS)[number];
 
 export interface ChaosRequest {
@@ -39,6 +44,8 @@ export interface ChaosRequest {
   everyMs?: number;
   /** slow-node. */
   latencyMs?: number;
+  /** memory-pressure, fill-disk: bytes of simulated usage; default: enough to cross the eviction threshold. */
+  bytes?: number;
 }
 
 export interface ChaosAction extends ChaosRequest {
@@ -55,12 +62,24 @@ export interface ChaosAction extends ChaosRequest {
 
 /** What chaos may touch: the in-process agents and their clients. */
 export interface ChaosTargets {
-  /** The agent of a node run by this process (for kill-node). */
-  agent(node: string): { pause(): void; resume(): Promise<void> } | undefined;
+  /** The agent of a node run by this process (kill-node; memory-pressure and fill-disk add simulated usage). */
+  agent(node: string): ChaosAgent | undefined;
+  /** The switch between a node agent and its container runtime (stop-runtime). */
+  runtimeSwitch?(node: string): { setCut(cut: boolean): void } | undefined;
   /** The fault switches of a node agent's client (for partition and slow-node). */
   faults(node: string): FaultState | undefined;
   /** The runtime a node's containers run on (for oom). */
   runtime(node: string): ContainerRuntime | undefined;
+}
+
+/** What chaos may do to an in-process node agent. */
+export interface ChaosAgent {
+  pause(): void;
+  resume(): Promise<void>;
+  simulateLoad?(load: { memoryBytes?: number; diskBytes?: number }): void;
+  measureUsage?(): Promise<{ memory: { available: number }; nodefs: { available: number; capacity: number } }>;
+  /** One eviction-manager pass now, so pressure shows at once instead of within 10 s. */
+  evictionPass?(): Promise<unknown>;
 }
 
 export interface ChaosControllerOptions {
@@ -107,6 +126,9 @@ export class ChaosController {
       case "kill-node":
       case "partition":
       case "slow-node":
+      case "stop-runtime":
+      case "fill-disk":
+      case "memory-pressure":
         return this.startNodeFault(req);
       case "kill-pod":
         return this.startKillPod(req);
@@ -124,7 +146,7 @@ export class ChaosController {
     if (timer) clearInterval(timer);
     this.timers.delete(id);
     let undo = "";
-    if (a.node && (a.action === "kill-node" || a.action === "partition" || a.action === "slow-node")) {
+    if (a.node && NODE_ACTIONS.includes(a.action)) {
       undo = await this.undoNodeFault(a);
     } else if (a.action === "kill-pod") {
       undo = `stopped deleting pods matching ${a.selector} in ${a.namespace} (${a.effects.length} deleted)`;
@@ -161,7 +183,9 @@ export class ChaosController {
       }
     }
     let what: string;
-    if (req.action === "kill-node") {
+    if (req.action === "stop-runtime" || req.action === "fill-disk" || req.action === "memory-pressure") {
+      what = await this.startNodeResourceFault(req, node);
+    } else if (req.action === "kill-node") {
       const agent = this.opts.targets.agent(node);
       if (!agent) throw this.notOurs(node);
       agent.pause();
@@ -185,8 +209,44 @@ export class ChaosController {
     return structuredClone(a);
   }
 
+  /** stop-runtime, fill-disk, memory-pressure: what the kubelet's health checks and eviction manager react to. */
+  private async startNodeResourceFault(req: ChaosRequest, node: string): Promise<string> {
+    if (req.action === "stop-runtime") {
+      const sw = this.opts.targets.runtimeSwitch?.(node);
+      if (!sw) throw this.notOurs(node);
+      sw.setCut(true);
+      return `${node}: its container runtime stops answering the agent (containers keep running); the node goes NotReady (container runtime is down) within 10 s and its pods not ready`;
+    }
+    const agent = this.opts.targets.agent(node);
+    if (!agent?.simulateLoad || !agent.measureUsage) throw this.notOurs(node);
+    if (req.bytes !== undefined && (!Number.isFinite(req.bytes) || req.bytes <= 0)) throw errors.badRequest(`${req.action}: the size must be a positive quantity (--size 2Gi)`);
+    const usage = await agent.measureUsage();
+    let what: string;
+    if (req.action === "memory-pressure") {
+      const bytes = req.bytes ?? Math.max(0, usage.memory.available - PRESSURE_LEFT_BYTES);
+      agent.simulateLoad({ memoryBytes: bytes });
+      what = `${node}: ${mib(bytes)} of simulated memory use (${mib(Math.max(0, usage.memory.available - bytes))} left); MemoryPressure, then pods evicted`;
+    } else {
+      const bytes = req.bytes ?? Math.max(0, usage.nodefs.available - Math.floor(DISK_LEFT_FRACTION * usage.nodefs.capacity));
+      agent.simulateLoad({ diskBytes: bytes });
+      what = `${node}: ${mib(bytes)} of simulated disk use (${mib(Math.max(0, usage.nodefs.available - bytes))} left); image GC, DiskPressure, then pods evicted`;
+    }
+    await agent.evictionPass?.();
+    return what;
+  }
+
   private async undoNodeFault(a: ChaosAction): Promise<string> {
     const node = a.node!;
+    if (a.action === "stop-runtime") {
+      this.opts.targets.runtimeSwitch?.(node)?.setCut(false);
+      return `${node}: container runtime answering again`;
+    }
+    if (a.action === "memory-pressure" || a.action === "fill-disk") {
+      const agent = this.opts.targets.agent(node);
+      agent?.simulateLoad?.(a.action === "memory-pressure" ? { memoryBytes: 0 } : { diskBytes: 0 });
+      await agent?.evictionPass?.();
+      return `${node}: simulated ${a.action === "memory-pressure" ? "memory" : "disk"} use removed`;
+    }
     if (a.action === "kill-node") {
       await this.opts.targets.agent(node)?.resume();
       return `${node}: heartbeats resumed`;
@@ -351,4 +411,8 @@ function unwrap(rt: ContainerRuntime): ContainerRuntime {
 
 function now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function mib(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))}Mi`;
 }

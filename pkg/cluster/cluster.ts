@@ -185,7 +185,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         const nodeName = `node-${i}`;
         const agent = new Agent({
           client: tools.agentClient(nodeName, client),
-          runtime,
+          runtime: tools.agentRuntime(nodeName, runtime),
           nodeName,
           podInformer,
           recorder: kubelet,

@@ -18,6 +18,7 @@ import type { Client } from "../client/client.js";
 import type { EventRecorder } from "../client/events.js";
 import type { SharedInformer } from "../client/informer.js";
 import { ClusterScopedRuntime } from "../runtime/cluster-scoped.js";
+import { CuttableRuntime } from "../runtime/cuttable.js";
 import { FakeRuntime } from "../runtime/fake.js";
 import type { FakeStage } from "../runtime/fake-stages.js";
 import type { ContainerRuntime } from "../runtime/runtime.js";
@@ -36,6 +37,8 @@ export interface LabTools {
   decisions(client: Client): DecisionRecorder;
   /** The client a node agent gets: chaos can slow it down or cut it off. */
   agentClient(node: string, client: Client): Client;
+  /** The runtime a node agent gets: chaos stop-runtime can cut it off (the engine itself keeps running). */
+  agentRuntime(node: string, runtime: ContainerRuntime): ContainerRuntime;
   /** Register a node agent and its runtime, for chaos. */
   addNode(node: string, agent: Agent, runtime: ContainerRuntime): void;
   readonly chaos: ChaosController | undefined;
@@ -49,6 +52,7 @@ export function buildLabTools(opts: { onError?: (component: string, e: Error) =>
   const agents = new Map<string, Agent>();
   const runtimes = new Map<string, ContainerRuntime>();
   const clients = new Map<string, FaultyClient>();
+  const switches = new Map<string, CuttableRuntime>();
   return {
     plugins: [whyApiPlugin(() => client), chaosApiPlugin(() => chaos)],
     attach(c, recorder) {
@@ -60,6 +64,7 @@ export function buildLabTools(opts: { onError?: (component: string, e: Error) =>
           agent: (n) => agents.get(n),
           faults: (n) => clients.get(n)?.faults,
           runtime: (n) => runtimes.get(n),
+          runtimeSwitch: (n) => switches.get(n),
         },
         onError: (e) => opts.onError?.("chaos", e),
       });
@@ -69,6 +74,11 @@ export function buildLabTools(opts: { onError?: (component: string, e: Error) =>
       const fc = new FaultyClient(c, node);
       clients.set(node, fc);
       return fc;
+    },
+    agentRuntime(node, runtime) {
+      const cr = new CuttableRuntime(runtime);
+      switches.set(node, cr);
+      return cr;
     },
     addNode(node, agent, runtime) {
       agents.set(node, agent);
@@ -118,7 +128,7 @@ export async function startSimulatedNodes(o: SimulatedNodesOptions): Promise<{ a
     const nodeName = `${SIMULATED_PREFIX}${i}`;
     const agent = new Agent({
       client: o.tools.agentClient(nodeName, o.client),
-      runtime,
+      runtime: o.tools.agentRuntime(nodeName, runtime),
       nodeName,
       podInformer: o.podInformer,
       recorder: o.recorder,
