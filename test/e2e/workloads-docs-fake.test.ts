@@ -5,10 +5,11 @@
 // runtime's stage table is shortened (init 100 ms, Job containers 300 ms) so
 // the whole file runs in a few seconds; exit codes come from the pods'
 // fake.skiff.dev annotations, as a user of `skiff up --runtime fake` would set them.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../cmd/skiff.js";
 import { parse } from "yaml";
 import { R } from "../../pkg/api/kinds.js";
 import { podReady, podStatusReason, type PodLike as PrintedPod } from "../../pkg/api/printers/pod.js";
@@ -304,4 +305,20 @@ spec:
     expect(job.status).toMatchObject({ failedIndexes: "0-3", failed: 4, succeeded: 0 });
     expect(await podsOf("job-name=job-backoff-limit-per-index-failindex")).toHaveLength(4);
   }, 30_000);
+});
+
+describe("skiff up --fake-stages", () => {
+  it("refuses a bad stage table before starting anything, naming the file and the field", async () => {
+    const file = join(dir, "stages.yaml");
+    writeFileSync(file, "stages:\n- name: slow-jobs\n  match: {containerType: app, ownerKind: Job}\n  duration: forever\n");
+    let stderr = "";
+    const err = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+    try {
+      const code = await main(["node", "skiff", "up", "--runtime", "fake", "--store", "memory", "--state-dir", join(dir, "up"), "--fake-stages", file]);
+      expect(code).toBe(1);
+    } finally {
+      err.mockRestore();
+    }
+    expect(stderr).toContain(`error: --fake-stages ${file}: stages[0].duration: Invalid value: "forever": must be a duration such as "500ms", "2s" or "1m30s"`);
+  });
 });
