@@ -30,6 +30,18 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (s, write) => write(s.startsWith("error") ? s : `error: ${s}`) });
 
+  registerObjectCommands(program);
+  registerRolloutCommands(program);
+  registerChaosAndNodeCommands(program);
+  registerAccessCommands(program);
+  registerEditingAndProcessCommands(program);
+  registerOperationsCommands(program);
+
+  return program;
+}
+
+/** Up, apply, create (and create job), wait, get, delete, logs, dashboard, version, describe, scale. */
+function registerObjectCommands(program: Command): void {
   program
     .command("up")
     .description("start a cluster in this process: API server, store, controllers, scheduler, node agents, service proxy")
@@ -167,7 +179,10 @@ export function buildProgram(): Command {
     .option("--current-replicas <n>", "precondition: the current size must be this (-1: none)", (v) => parseInt(v, 10))
     .option("--resource-version <rv>", "precondition: the current resource version must be this")
     .action(async (kinds: string, names: string[], o, cmd: Command) => (await import("./commands/scale.js")).runScale({ ...o, kinds, names, globals: globals(cmd) }));
+}
 
+/** Rollout status/history/undo (and pause/resume/restart), events, why. */
+function registerRolloutCommands(program: Command): void {
   const rollout = program.command("rollout").description("manage the rollout of a deployment");
   rollout
     .command("status")
@@ -222,7 +237,10 @@ export function buildProgram(): Command {
     .argument("[name]", "pod name")
     .option("-o, --output <format>", "json | yaml (default: text)")
     .action(async (kind: string, name: string | undefined, o, cmd: Command) => (await import("./commands/why.js")).runWhy({ ...o, kind, name, globals: globals(cmd) }));
+}
 
+/** Chaos, and cordon/uncordon/drain (top level and under nodes). */
+function registerChaosAndNodeCommands(program: Command): void {
   const chaos = program.command("chaos").description("inject faults into a `skiff up` cluster for labs and tests; each is recorded as an event and undone by `chaos stop`");
   const chaosStart = (action: string, target: string | undefined, o: Record<string, string | undefined>, cmd: Command) =>
     import("./commands/chaos.js").then((m) => m.runChaosStart({ ...o, action: action as "kill-node", target, globals: globals(cmd) }));
@@ -305,7 +323,10 @@ export function buildProgram(): Command {
     drainOptions(parent.command("drain").description("cordon a node and delete its pods so their controllers replace them elsewhere"))
       .action(async (node: string, o, cmd: Command) => (await import("./commands/nodes.js")).runDrain({ ...o, node, globals: globals(cmd) }));
   }
+}
 
+/** Token, auth can-i. */
+function registerAccessCommands(program: Command): void {
   const token = program.command("token").description("API tokens for users and node agents ($SKIFF_HOME/tokens.json)");
   token
     .command("create")
@@ -350,7 +371,10 @@ export function buildProgram(): Command {
     .action(async (verb: string | undefined, resource: string | undefined, name: string | undefined, o, cmd: Command) =>
       (await import("./commands/auth.js")).runCanI({ ...o, verb, resource, name, globals: globals(cmd) }),
     );
+}
 
+/** Label, annotate, edit, explain, config, completion, exec, and the processes: down, status, agent, control-plane. */
+function registerEditingAndProcessCommands(program: Command): void {
   // ---- label, annotate, edit, explain, config, completion, exec, down, status (issue 6) ----
   for (const [verb, field, what] of [
     ["label", "labels", "add, change (--overwrite) or remove (key-) labels: KIND NAME key=val key-"],
@@ -484,7 +508,10 @@ export function buildProgram(): Command {
     .option("--identity <name>", "this member's name in the leases (default: hostname_uuid)")
     .option("-v, --verbose", "log every API request")
     .action(async (o) => (await import("./commands/control-plane.js")).runControlPlane({ ...o, stateDir: o.stateDir ?? defaultStateDir() }));
+}
 
+/** Certs, top, usage, autoscale, mirror, kind. */
+function registerOperationsCommands(program: Command): void {
   const certs = program.command("certs").description("cluster certificates");
   certs
     .command("rotate")
@@ -546,7 +573,8 @@ export function buildProgram(): Command {
     let top = cmd;
     while (top.parent) top = top.parent;
     // The global -n keeps only its last value; commander keeps the raw argv on the root (untyped).
-    const argv = (top as unknown as { rawArgs?: string[] }).rawArgs ?? process.argv;
+    const raw: unknown = Reflect.get(top, "rawArgs");
+    const argv = Array.isArray(raw) ? raw.map(String) : process.argv;
     return { ...o, kubeconfig: g.kubeconfig, context: g.context, sourceKubeconfig: g.sourceKubeconfig, stateDir: g.stateDir, namespaces: (await import("./commands/mirror.js")).namespacesFromArgv(argv) };
   };
   const mirror = program
@@ -570,8 +598,6 @@ export function buildProgram(): Command {
       .option("--state-dir <dir>", "state directory (default: $SKIFF_HOME or ~/.skiff)")
       .action(async (o) => (await import("./commands/kind.js")).runKind({ action, stateDir: o.stateDir }));
   }
-
-  return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
