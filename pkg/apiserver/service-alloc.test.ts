@@ -75,4 +75,21 @@ describe("service address allocation", () => {
     expect(specOf(b).clusterIP).not.toBe(specOf(a).clusterIP);
     registry2.close();
   });
+
+  it("defaults IP families like a single-stack (IPv4) Kubernetes and refuses IPv6 and dual stack", async () => {
+    const plain = (await create(svc("fam"))).spec as { ipFamilies: string[]; ipFamilyPolicy: string };
+    expect(plain).toMatchObject({ ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack" });
+    const bare = (await create({ apiVersion: "v1", kind: "Service", metadata: { name: "bare" }, spec: { clusterIP: "None", ports: [{ port: 80 }] } })).spec;
+    expect(bare).toMatchObject({ ipFamilies: ["IPv4"], ipFamilyPolicy: "RequireDualStack" });
+    const external = (await create(svc("ext", { type: "ExternalName", externalName: "example.test" }))).spec as Record<string, unknown>;
+    expect(external.ipFamilies).toBeUndefined();
+    await expect(create(svc("v6", { ipFamilies: ["IPv6"] }))).rejects.toThrow('spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster');
+    await expect(create(svc("dual", { ipFamilyPolicy: "RequireDualStack" }))).rejects.toThrow(
+      'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services',
+    );
+    const prefer = (await create(svc("prefer", { ipFamilyPolicy: "PreferDualStack" }))).spec;
+    expect(prefer).toMatchObject({ ipFamilies: ["IPv4"], ipFamilyPolicy: "PreferDualStack" });
+    // nothing stored for the refused ones, and their addresses went back
+    await expect(registry.get(R.services, "default", "v6")).rejects.toBeInstanceOf(ApiError);
+  });
 });

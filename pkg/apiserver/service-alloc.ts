@@ -23,6 +23,9 @@ interface ServiceSpec {
   clusterIP?: string;
   clusterIPs?: string[];
   ports?: ServicePort[];
+  selector?: Record<string, string>;
+  ipFamilies?: string[];
+  ipFamilyPolicy?: string;
 }
 
 function ipToInt(ip: string): number | undefined {
@@ -117,6 +120,7 @@ export function allocateServiceAddressesFrom(svc: KubeObject, used: { ips: Reado
       }
     }
     spec.clusterIPs = [spec.clusterIP];
+    errs.push(...settleIpFamilies(spec));
   }
 
   (spec.ports ?? []).forEach((p, i) => {
@@ -136,6 +140,29 @@ export function allocateServiceAddressesFrom(svc: KubeObject, used: { ips: Reado
     }
     ports.add(p.nodePort);
   });
+  return errs;
+}
+
+/**
+ * skiff's service network is IPv4 only, like a single-stack Kubernetes: every
+ * Service with a cluster IP (or headless) gets `ipFamilies: [IPv4]` and a
+ * policy, and asking for IPv6 or for dual stack is refused as Kubernetes
+ * refuses it on such a cluster. A headless Service without a selector defaults
+ * to RequireDualStack (its endpoints may be of any family), as Kubernetes does.
+ */
+function settleIpFamilies(spec: ServiceSpec): FieldError[] {
+  const errs: FieldError[] = [];
+  const families = Array.isArray(spec.ipFamilies) ? spec.ipFamilies : [];
+  families.forEach((f, i) => {
+    if (f !== "IPv4") errs.push(new FieldError(f === "IPv6" ? "Invalid" : "NotSupported", `spec.ipFamilies[${i}]`, f, f === "IPv6" ? "not configured on this cluster" : 'supported values: "IPv4", "IPv6"'));
+  });
+  const headlessWithoutSelector = spec.clusterIP === "None" && Object.keys(spec.selector ?? {}).length === 0;
+  if (spec.ipFamilyPolicy === "RequireDualStack" && !headlessWithoutSelector) {
+    errs.push(new FieldError("Invalid", "spec.ipFamilyPolicy", spec.ipFamilyPolicy, "this cluster is not configured for dual-stack services"));
+  }
+  if (errs.length > 0) return errs;
+  spec.ipFamilyPolicy ??= headlessWithoutSelector ? "RequireDualStack" : "SingleStack";
+  spec.ipFamilies = ["IPv4"];
   return errs;
 }
 
