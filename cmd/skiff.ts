@@ -459,11 +459,13 @@ function registerEditingAndProcessCommands(program: Command): void {
     .description("stop the skiff started by `skiff up` (or `up --detach`) for this state dir, and remove its containers")
     .option("--state-dir <dir>", "state directory (default: $SKIFF_HOME or ~/.skiff)")
     .option("--keep-containers", "leave the containers running; the next `skiff up` adopts them")
+    .option("--volumes", "also delete the data of the volumes the local-path provisioner made (kept by default)")
     .option("--timeout <duration>", "how long to wait for it to stop (default 2m)")
     .action(async (o) =>
       (await import("./commands/daemon.js")).runDown({
         stateDir: o.stateDir ?? defaultStateDir(),
         removeContainers: !o.keepContainers,
+        removeVolumes: o.volumes === true,
         timeoutMs: (await import("./wait-progress.js")).parseTimeout(o.timeout, 120_000),
       }),
     );

@@ -192,6 +192,17 @@ describe("labs on the fake runtime", () => {
     else expect(parseInt(seen, 10)).toBeGreaterThanOrEqual(1);
     await skiff(["delete", "-f", lab("06-autoscaling/")]);
   }, 180_000);
+
+  it("08-persistent-storage: every claim is bound to a volume of the default class", async () => {
+    const r = await skiff(["apply", "-f", lab("08-persistent-storage/"), "--wait", "--timeout", "2m"]);
+    expect(r.code, r.stderr).toBe(0);
+    const claims = await until("three bound claims", async () => {
+      const out = (await skiff(["get", "pvc", "-n", "lab08", "--no-headers"])).stdout.trim().split("\n");
+      return out.length === 3 && out.every((l) => /\sBound\s+pvc-\S+\s+\S+\s+RWO\s+standard\s/.test(l)) ? out : undefined;
+    });
+    expect(claims.map((l) => l.split(/\s+/)[0]).sort()).toEqual(["db-data", "journal-data-journal-0", "journal-data-journal-1"]);
+    await skiff(["delete", "-f", lab("08-persistent-storage/")]);
+  }, 180_000);
 });
 
 const docker = await dockerOrWarn("the Docker parts of the labs (03-crash-loop, 04-oom, 01-web with real httpd)");
@@ -248,6 +259,29 @@ describe.skipIf(!docker)("labs on Docker", () => {
       return seen.size >= 2;
     });
     await skiff(["delete", "-f", lab("07-multi-tier/")]);
+  }, 240_000);
+
+  it("08-persistent-storage: the replacement db pod reads the count its predecessor wrote; journal-1 finds its claim again", async () => {
+    expect((await skiff(["apply", "-f", lab("08-persistent-storage/"), "--wait", "--timeout", "3m"])).code).toBe(0);
+    const logsOf = async (pod: string) => (await skiff(["logs", pod, "-n", "lab08"])).stdout.trim();
+    const dbPod = async () => {
+      const r = await skiff(["get", "pods", "-n", "lab08", "-l", "app=db", "-o", "json"]);
+      const items = (JSON.parse(r.stdout).items as Array<{ metadata: { name: string; deletionTimestamp?: string }; status?: { phase?: string } }>).filter((p) => !p.metadata.deletionTimestamp && p.status?.phase === "Running");
+      return items.length === 1 ? items[0].metadata.name : undefined;
+    };
+    const first = await until("the db pod", dbPod);
+    await until("boot 1", async () => (await logsOf(first)) === "boot 1");
+    expect((await skiff(["delete", "pod", first, "-n", "lab08"])).code).toBe(0);
+    const second = await until("a new db pod", async () => {
+      const p = await dbPod();
+      return p && p !== first ? p : undefined;
+    });
+    await until("boot 2", async () => (await logsOf(second)) === "boot 2");
+    expect((await skiff(["scale", "sts", "journal", "-n", "lab08", "--replicas=1"])).code).toBe(0);
+    await until("journal-1 gone", async () => (await skiff(["get", "pod", "journal-1", "-n", "lab08"])).code !== 0);
+    expect((await skiff(["scale", "sts", "journal", "-n", "lab08", "--replicas=2"])).code).toBe(0);
+    await until("journal-1 started twice", async () => (await logsOf("journal-1")) === "journal-1 started\njournal-1 started");
+    await skiff(["delete", "-f", lab("08-persistent-storage/")]);
   }, 240_000);
 
   it("03-crash-loop: restarts with back-off; logs --previous and describe say why", async () => {

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import https from "node:https";
-import { statePaths } from "../../pkg/cluster/paths.js";
+import { statePaths, volumesDir } from "../../pkg/cluster/paths.js";
 import { daemonPaths, processAlive, readPid, releasePidFile, runningPid, writeStopRequest } from "../../pkg/cluster/pid-file.js";
 import { loadKubeconfig, type ClusterConnection } from "../../pkg/client/kubeconfig.js";
 import { ExitError } from "../context.js";
@@ -105,6 +105,8 @@ export interface DownOptions {
   stateDir: string;
   /** Default true: remove the containers this cluster's agents started. */
   removeContainers: boolean;
+  /** Also delete the local-path provisioner's volume directories (<state dir>/volumes). Default: keep them. */
+  removeVolumes?: boolean;
   timeoutMs?: number;
 }
 
@@ -113,7 +115,7 @@ export async function runDown(o: DownOptions): Promise<void> {
   if (!pid) {
     // A pid file left by a crash or kill -9 names nothing: clear it.
     if (readPid(o.stateDir) !== undefined) rmSync(daemonPaths(o.stateDir).pidFile, { force: true });
-    process.stdout.write(`skiff is not running (no live process in ${daemonPaths(o.stateDir).pidFile})\n`);
+    process.stdout.write(`skiff is not running (no live process in ${daemonPaths(o.stateDir).pidFile})${removeVolumes(o)}\n`);
     return;
   }
   writeStopRequest(o.stateDir, { removeContainers: o.removeContainers });
@@ -126,7 +128,20 @@ export async function runDown(o: DownOptions): Promise<void> {
     await sleep(100);
   }
   releasePidFile(o.stateDir, pid);
-  process.stdout.write(`skiff stopped (pid ${pid})${o.removeContainers ? "; its containers were removed" : "; containers kept (the next `skiff up` adopts them)"}\n`);
+  process.stdout.write(`skiff stopped (pid ${pid})${o.removeContainers ? "; its containers were removed" : "; containers kept (the next `skiff up` adopts them)"}${removeVolumes(o)}\n`);
+}
+
+/**
+ * Volumes outlive the cluster, as Docker's do, unless asked (`--volumes`). Only
+ * the data goes: the PersistentVolume objects stay in the store, and the next
+ * `skiff up` mounts empty directories for them.
+ */
+function removeVolumes(o: DownOptions): string {
+  const dir = volumesDir(o.stateDir);
+  if (!existsSync(dir)) return "";
+  if (!o.removeVolumes) return `; volumes kept in ${dir} (\`skiff down --volumes\` removes them)`;
+  rmSync(dir, { recursive: true, force: true });
+  return "; its volumes were removed";
 }
 
 export async function runStatus(o: { stateDir: string }): Promise<void> {
