@@ -13,6 +13,10 @@ import type { KubeObject } from "../../pkg/api/types.js";
 import { startCluster, type Cluster } from "../../pkg/cluster/cluster.js";
 import { DockerRuntime } from "../../pkg/runtime/docker.js";
 import { LABELS, SANDBOX_CONTAINER, type ContainerStatus } from "../../pkg/runtime/runtime.js";
+import Dockerode from "dockerode";
+import { ImageGc, DEFAULT_IMAGE_GC } from "../../pkg/agent/image-gc.js";
+import { realClock } from "../../pkg/util/clock.js";
+import { BUSYBOX, newRunId, removeRun, testSpec } from "../helpers/docker.js";
 import { SocketProxy } from "../helpers/socket-proxy.js";
 
 const direct = new DockerRuntime();
@@ -183,4 +187,48 @@ describe.skipIf(!dockerUp || !existsSync(UPSTREAM))("node health on Docker", () 
     }, 10_000);
     console.log(`node-health-docker: NotReady after ${notReadyAfterMs} ms, node port refusing after ${refusedAfterMs} ms, serving again ${servingAfterMs} ms after the engine returned`);
   }, 120_000);
+
+  it("image GC removes unused images past 85% and never one a container uses (skiff's or the engine's other users')", async () => {
+    // Throwaway images made from skiff/busybox, each its own image id (a bare
+    // `docker tag` would share busybox's id, which pods use: GC rightly keeps it).
+    // On this shared engine GC may only touch this run's images: every other tag is pinned.
+    const run = newRunId();
+    const repo = `skiff-gc-${run}`;
+    const engine = new Dockerode();
+    const commit = async (name: string, order: number) => {
+      const c = await engine.createContainer({ Image: BUSYBOX, Cmd: ["true"], Labels: { "skiff.test-run": run } });
+      try {
+        await c.commit({ repo: `${repo}/${name}`, tag: "1", changes: [`LABEL skiff.gc-test=${run}-${name}-${order}`] });
+      } finally {
+        await c.remove({ force: true });
+      }
+    };
+    const engineUser = `skiff-gc-${run}-user`;
+    try {
+      await commit("old", 1);
+      await commit("new", 2);
+      await commit("used", 3);
+      await commit("foreign", 4);
+      // "used": a skiff container (created, never started) made from it; "foreign": someone else's container
+      await direct.create(testSpec(run, "user", { image: `${repo}/used:1` }));
+      await engine.createContainer({ name: engineUser, Image: `${repo}/foreign:1`, Cmd: ["true"], Labels: { "skiff.test-run": run } });
+      const mine = async () => (await direct.listImages()).filter((i) => i.repoTags.some((t) => t.startsWith(`${repo}/`))).flatMap((i) => i.repoTags).sort();
+      expect(await mine()).toEqual([`${repo}/foreign:1`, `${repo}/new:1`, `${repo}/old:1`, `${repo}/used:1`]);
+
+      const gc = new ImageGc(direct, realClock, { ...DEFAULT_IMAGE_GC, pinned: (ref) => !ref.startsWith(`${repo}/`) });
+      const capacity = 1000 * 1024 * 1024;
+      // 84% used: under the high threshold, nothing happens
+      expect((await gc.collect({ capacity, available: capacity * 0.16 })).removed).toEqual([]);
+      // 99% used: 19% of 1000Mi to free, far more than these images: every unused one goes
+      const r = await gc.collect({ capacity, available: capacity * 0.01 });
+      // (Docker's creation times have whole seconds, so the LRU order itself is proven on the fake: image-gc.test.ts)
+      expect(r.removed.map((x) => x.tags[0]).sort()).toEqual([`${repo}/new:1`, `${repo}/old:1`]);
+      expect(await mine()).toEqual([`${repo}/foreign:1`, `${repo}/used:1`]);
+      expect((await direct.listImages()).some((i) => i.repoTags.includes(BUSYBOX))).toBe(true);
+    } finally {
+      await removeRun(direct, run);
+      await engine.getContainer(engineUser).remove({ force: true }).catch(() => undefined);
+      for (const n of ["old", "new", "used", "foreign"]) await direct.removeImage(`${repo}/${n}:1`).catch(() => undefined);
+    }
+  }, 60_000);
 });
