@@ -214,3 +214,29 @@ describe("backoffLimitPerIndex", () => {
     expect(job.status?.failedIndexes).toBe("0");
   });
 });
+
+describe("podReplacementPolicy on an Indexed Job", () => {
+  for (const [policy, replacedAtOnce] of [
+    ["TerminatingOrFailed", true],
+    ["Failed", false],
+  ] as const) {
+    it(`${policy}: a terminating pod's index is ${replacedAtOnce ? "replaced at once" : "replaced only once the pod is gone"}; status.terminating counts it`, async () => {
+      const t = await setup();
+      await t.create({ completions: 2, parallelism: 2, completionMode: "Indexed", podReplacementPolicy: policy });
+      await t.sync();
+      const zero = (await t.byIndex(0))!;
+      // Bound to a node, the pod terminates gracefully instead of vanishing.
+      await t.api.bindPod(NS, zero.metadata.name!, "node-1");
+      await t.api.delete(R.pods, NS, zero.metadata.name!);
+      await t.sync();
+      const job = await t.getJob();
+      expect(job.status?.terminating).toBe(1);
+      const replacement = (await t.running()).filter((p) => p.metadata.annotations?.[INDEX] === "0" && !p.metadata.deletionTimestamp);
+      expect(replacement.length).toBe(replacedAtOnce ? 1 : 0);
+      await t.api.delete(R.pods, NS, zero.metadata.name!, { gracePeriodSeconds: 0 });
+      await t.sync();
+      const after = (await t.running()).filter((p) => p.metadata.annotations?.[INDEX] === "0");
+      expect(after).toHaveLength(1);
+    });
+  }
+});
