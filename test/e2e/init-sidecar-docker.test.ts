@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { R } from "../../pkg/api/kinds.js";
 import { podReady, type PodLike as PrintedPod } from "../../pkg/api/printers/pod.js";
 import type { KubeObject } from "../../pkg/api/types.js";
+import type { JobLike } from "../../pkg/controllers/job.js";
 import { startCluster, type Cluster } from "../../pkg/cluster/cluster.js";
 import { BUSYBOX, dockerOrWarn } from "../helpers/docker.js";
 import { eventually } from "../helpers/eventually.js";
@@ -24,6 +25,7 @@ const run = promisify(execFile);
 const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
 const NS = "default";
 const PODS = ["init-writes", "sidecar-tails"];
+const JOB = "sidecar-job";
 
 interface Pod extends KubeObject {
   status?: {
@@ -63,7 +65,8 @@ describe.skipIf(!docker)("init containers and sidecars on Docker", () => {
     await cluster?.close({ removeContainers: true });
     const engine = new Docker();
     for (const c of await engine.listContainers({ all: true, filters: { label: ["skiff.pod-namespace=default"] } })) {
-      if (PODS.includes(c.Labels["skiff.pod-name"] ?? "")) await engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      const pod = c.Labels["skiff.pod-name"] ?? "";
+      if (PODS.includes(pod) || pod.startsWith(`${JOB}-`)) await engine.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     }
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
@@ -115,5 +118,35 @@ describe.skipIf(!docker)("init containers and sidecars on Docker", () => {
     expect(lines).toMatch(/^app line 1$/m);
     const table = await kubectl("get", "pod", "sidecar-tails");
     expect(table).toMatch(/^sidecar-tails\s+2\/2\s+Running\s+0\s+/m);
+  }, 60_000);
+
+  it("a Job with a sidecar completes: the sidecar is stopped once the main container exited 0", async () => {
+    await cluster.client.create(R.jobs, NS, {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: JOB },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          spec: {
+            restartPolicy: "Never",
+            // tail as PID 1 ignores SIGTERM, as in the documentation's example: the grace period bounds the stop.
+            terminationGracePeriodSeconds: 1,
+            initContainers: [container("logshipper", "exec tail -F /opt/logs.txt", "/opt", { restartPolicy: "Always" })],
+            containers: [container("myjob", 'echo "logging" > /opt/logs.txt; sleep 1', "/opt")],
+            volumes: [{ name: "shared", emptyDir: {} }],
+          },
+        },
+      },
+    });
+    const job = await eventually("sidecar job Complete", async () => {
+      const j = await cluster.client.get<JobLike>(R.jobs, NS, JOB);
+      return j.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True") ? j : undefined;
+    }, { timeoutMs: 40_000, everyMs: 250 });
+    expect(job.status).toMatchObject({ succeeded: 1, failed: 0, active: 0 });
+    const [pod] = (await cluster.client.list<Pod>(R.pods, NS, { labelSelector: `batch.kubernetes.io/job-name=${JOB}` })).items;
+    expect(pod.status?.phase).toBe("Succeeded");
+    expect(pod.status?.initContainerStatuses?.[0].state?.terminated).toBeDefined();
+    expect(await kubectl("logs", pod.metadata.name!, "-c", "logshipper")).toContain("logging");
   }, 60_000);
 });
