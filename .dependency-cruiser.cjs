@@ -37,7 +37,7 @@ const KNOWN = {
   "import-packages-through-their-index": [
     { files: ["^cmd/", "^bench/"], why: "cmd is split out of buildProgram in a later wave; its imports move to the index files then", issue: 19 },
     {
-      files: ["^pkg/cluster/", "^pkg/apiserver/(registry|range-allocation|server)\\.ts$", "^pkg/apiserver/streaming/", "^pkg/client/streams\\.ts$", "^pkg/admission/", "^pkg/apiextensions/"],
+      files: ["^pkg/cluster/", "^pkg/apiserver/(registry|range-allocation)\\.ts$", "^pkg/apiserver/streaming/", "^pkg/client/streams\\.ts$", "^pkg/admission/", "^pkg/apiextensions/"],
       why: "one-line import fixes (store/store.js -> store/index.js, agent/agent.js -> agent/index.js, controllers/manager.js -> controllers/index.js, apiextensions/*.js -> apiextensions/index.js) left to those packages' owners while their waves are in flight",
       issue: 19,
     },

@@ -35,3 +35,8 @@ export function buildApiExtensions(store: Store, opts: CrdControllerOptions = {}
   };
 }
 export { customOpenApiDocumentFor, customOpenApiIndex } from "./openapi.js";
+
+// What the REST handlers need to serve custom kinds: the stored version
+// converted to the requested one, and Table rows from additionalPrinterColumns.
+export { servedAs } from "./conversion.js";
+export { tableForResource } from "./printer-columns.js";

@@ -2,34 +2,31 @@
 // Table output, watch streams, and errors as Status objects. Built with fastify;
 // `buildApiServer` returns the instance so tests can use app.inject().
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { parseDocument } from "yaml";
 import { ApiError, errors } from "../api/errors.js";
-import type { KubeObject, WatchEvent } from "../api/types.js";
-import { tableForResource } from "../apiextensions/printer-columns.js";
+import type { KubeObject } from "../api/types.js";
 import { customOpenApiDocumentFor, customOpenApiIndex } from "../apiextensions/index.js";
-import { servedAs } from "../apiextensions/conversion.js";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.js";
 import { openApiDocument, openApiIndex } from "./openapi.js";
 import { OPENAPI_V2_PROTOBUF, openApiV2ETag, openApiV2Json, openApiV2Protobuf } from "./openapi-v2.js";
 import { parseResourcePath, type ResourcePath } from "./resource-path.js";
-import { newContext, type DeleteOptions, type FieldValidation, type Registry, type RequestContext } from "./registry.js";
-import { toScale, updateScale } from "./scale.js";
-import { WatchStream } from "./watch-stream.js";
+import { handleResource } from "./resource-handler.js";
+import { PATCH_TYPES, notFound, warningHeader, type Query } from "./request.js";
+import type { Registry } from "./registry.js";
 import { parseApplyBody } from "./patch.js";
 import { forbiddenMessage, type AuthorizationAttributes, type Authenticator, type Authorizer, type SessionAuthenticator } from "./auth.js";
-import { logSourceFor, resolveLogContainer, type PodLogResolver } from "./pod-logs.js";
+import type { PodLogResolver } from "./pod-logs.js";
 import { STREAMING_SUBRESOURCES, registerPodStreaming } from "./streaming/pod-streams.js";
 import type { PodStreamResolver } from "../api/pod-stream.js";
 import { impersonatedUser } from "./impersonation.js";
 import { jsonTextTooDeep, tooDeepMessage, valueTooDeep } from "../util/json-depth.js";
 import { readProtobufRequestBody, PROTOBUF_CONTENT_TYPE } from "../api/protobuf/codec.js";
 import { queryBool } from "./query-bool.js";
-import { deleteResponse } from "./delete-response.js";
 import { registerHpaV1Create } from "./hpa-v1.js";
 import { DEFAULT_RATE_LIMIT, installRateLimit, rateLimitFromEnv, type RateLimitOptions } from "./rate-limit.js";
 
 import { SKIFF_VERSION } from "../version.js";
 export { SKIFF_VERSION };
+export { warningHeader };
 
 /** Kubernetes' default max request body (3 MiB); larger bodies get 413. */
 export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
@@ -62,17 +59,8 @@ export interface ApiServerOptions {
   anonymousGetPaths?: string[];
 }
 
-const PATCH_TYPES = [
-  "application/merge-patch+json",
-  "application/strategic-merge-patch+json",
-  "application/json-patch+json",
-  "application/apply-patch+yaml",
-];
 const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz"]);
 
-interface Query {
-  [k: string]: string | undefined;
-}
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -222,218 +210,22 @@ export async function buildApiServer(opts: ApiServerOptions): Promise<FastifyIns
   app.get<{ Params: { "*": string } }>("/openapi/v3/*", async (req) => openApiDocument(req.params["*"]) ?? customOpenApiDocumentFor(req.params["*"]) ?? notFound());
 
   const methods = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+  const resources = { registry, podLogs: opts.podLogs, watch: opts.watch };
   app.route<{ Params: { "*": string }; Querystring: Query }>({
     method: [...methods],
     url: "/api/v1/*",
-    handler: (req, reply) => handleResource(req, reply, parseResourcePath("", "v1", req.params["*"])),
+    handler: (req, reply) => handleResource(resources, req, reply, parseResourcePath("", "v1", req.params["*"])),
   });
   app.route<{ Params: { group: string; version: string; "*": string }; Querystring: Query }>({
     method: [...methods],
     url: "/apis/:group/:version/*",
-    handler: (req, reply) => handleResource(req, reply, parseResourcePath(req.params.group, req.params.version, req.params["*"])),
+    handler: (req, reply) => handleResource(resources, req, reply, parseResourcePath(req.params.group, req.params.version, req.params["*"])),
   });
 
   registerHpaV1Create(app, registry);
   for (const plugin of opts.plugins ?? []) await plugin(app);
   if (opts.podStreams) registerPodStreaming(app, { registry, resolve: opts.podStreams });
 
-  async function handleResource(req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply, p: ResourcePath): Promise<unknown> {
-    const q = req.query;
-    const ctx = contextFrom(req, q);
-    const { info, namespace, name, subresource } = p;
-    // Virtual resources (access reviews) have routes of their own and are never stored.
-    if (info.verbs) throw methodNotAllowed(req.method);
-    const asTable = wantsTable(req.headers.accept);
-    const method = req.method;
-    if (method === "PATCH" && !PATCH_TYPES.includes(contentTypeOf(req))) {
-      throw new ApiError("UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES.join(", ")}`);
-    }
-    // Custom kinds have no patch strategies to merge by: Kubernetes refuses strategic merge for them.
-    if (method === "PATCH" && info.custom && contentTypeOf(req) === "application/strategic-merge-patch+json") {
-      const accepted = PATCH_TYPES.filter((t) => t !== "application/strategic-merge-patch+json");
-      throw new ApiError("UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`);
-    }
-    let result: unknown;
-    try {
-      result = await dispatch();
-    } finally {
-      if (ctx.auditAnnotations) req.auditAnnotations = ctx.auditAnnotations;
-    }
-    if (ctx.warnings.length > 0) {
-      reply.header("Warning", warningHeader(ctx.warnings));
-    }
-    return servedAs(info, result);
-
-    async function dispatch(): Promise<unknown> {
-      if (subresource) return handleSubresource();
-      if (!name) {
-        switch (method) {
-          case "GET":
-            if (queryBool(q.watch)) return startWatch();
-            {
-              const list = await registry.list(info, namespace, {
-                labelSelector: q.labelSelector,
-                fieldSelector: q.fieldSelector,
-                limit: q.limit ? parseInt(q.limit, 10) : undefined,
-                continue: q.continue,
-              });
-              if (asTable) {
-                const t = tableForResource(info, list.items, { now: new Date(), includeObject: includeObject(q) });
-                t.metadata = { ...list.metadata };
-                return t;
-              }
-              return list;
-            }
-          case "POST":
-            rejectDuplicateFields(req, ctx);
-            reply.code(ctx.dryRun ? 200 : 201);
-            return registry.create(info, namespace, req.body, ctx);
-          case "DELETE":
-            return registry.deleteCollection(info, namespace, { labelSelector: q.labelSelector, fieldSelector: q.fieldSelector }, deleteOptions(req, q), ctx);
-          default:
-            throw methodNotAllowed(method);
-        }
-      }
-      switch (method) {
-        case "GET": {
-          if (queryBool(q.watch)) return startWatch();
-          const obj = await registry.get(info, namespace, name);
-          return asTable ? tableForResource(info, [obj], { now: new Date(), includeObject: includeObject(q) }) : obj;
-        }
-        case "PUT":
-          rejectDuplicateFields(req, ctx);
-          return registry.update(info, namespace, name, req.body, ctx);
-        case "PATCH": {
-          const patched = await registry.patch(info, namespace, name, contentTypeOf(req), req.body, ctx);
-          return patched;
-        }
-        case "DELETE": {
-          const options = deleteOptions(req, q);
-          const { object, finished } = await registry.delete(info, namespace, name, options, ctx);
-          const answer = deleteResponse(info, object, finished, (req.body as { orphanDependents?: boolean } | undefined)?.orphanDependents);
-          reply.code(answer.code);
-          return answer.body;
-        }
-        default:
-          throw methodNotAllowed(method);
-      }
-    }
-
-    async function handleSubresource(): Promise<unknown> {
-      if (!name || !info.subresources.includes(subresource as "status")) throw notFound();
-      if (subresource === "log") {
-        if (method !== "GET") throw methodNotAllowed(method);
-        return streamLogs(await registry.get(info, namespace, name));
-      }
-      if (subresource === "binding") {
-        if (method !== "POST") throw methodNotAllowed(method);
-        const body = (req.body ?? {}) as { target?: { name?: string; kind?: string }; metadata?: { uid?: string } };
-        if (!body.target?.name) throw errors.badRequest("Binding: target.name: Required value");
-        await registry.bindPod(namespace ?? "default", name, body.target.name, body.metadata?.uid);
-        reply.code(201);
-        return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 };
-      }
-      if (subresource === "status") {
-        if (method === "GET") return registry.get(info, namespace, name);
-        if (method === "PUT") return registry.update(info, namespace, name, req.body, ctx, "status");
-        if (method === "PATCH") return registry.patch(info, namespace, name, contentTypeOf(req), req.body, ctx, "status");
-        throw methodNotAllowed(method);
-      }
-      if (subresource === "scale") {
-        if (method === "GET") return toScale(await registry.get(info, namespace, name), info);
-        if (method === "PUT") return updateScale(registry, info, namespace, name, { kind: "put", body: req.body }, ctx);
-        if (method === "PATCH") return updateScale(registry, info, namespace, name, { kind: "patch", contentType: contentTypeOf(req), body: req.body }, ctx);
-        throw methodNotAllowed(method);
-      }
-      throw notFound();
-    }
-
-    async function streamLogs(pod: KubeObject): Promise<FastifyReply> {
-      const container = resolveLogContainer(pod, q.container);
-      const source = logSourceFor(pod, opts.podLogs, container);
-      const abort = new AbortController();
-      const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? parseInt(v, 10) : undefined);
-      const lines = source.logs(pod, {
-        container,
-        follow: queryBool(q.follow),
-        previous: queryBool(q.previous),
-        timestamps: queryBool(q.timestamps),
-        tailLines: num(q.tailLines),
-        sinceSeconds: num(q.sinceSeconds),
-        signal: abort.signal,
-      })[Symbol.asyncIterator]();
-      // Pull the first line before answering, so "no such container" is a proper error status.
-      const first = await lines.next();
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, { "Content-Type": "text/plain", "Transfer-Encoding": "chunked" });
-      res.on("close", () => abort.abort());
-      try {
-        if (!first.done) res.write(first.value + "\n");
-        for (let r = first.done ? first : await lines.next(); !r.done && !abort.signal.aborted; r = await lines.next()) {
-          if (!res.write(r.value + "\n")) await new Promise((ok) => res.once("drain", ok));
-        }
-      } catch {
-        // The source failed mid-stream (container gone): end what was sent.
-      } finally {
-        await lines.return?.();
-        res.end();
-      }
-      return reply;
-    }
-
-    async function startWatch(): Promise<FastifyReply> {
-      const timeoutMs = q.timeoutSeconds ? Math.max(1, parseInt(q.timeoutSeconds, 10)) * 1000 : (opts.watch?.defaultTimeoutMs ?? 30 * 60_000);
-      const fieldSelector = name ? [`metadata.name=${name}`, q.fieldSelector].filter(Boolean).join(",") : q.fieldSelector;
-      // Validate selectors and the version before committing to a 200 stream.
-      let pending: WatchEvent[] = [];
-      let stream: WatchStream | undefined;
-      let first = true;
-      const deliver = (ev: WatchEvent) => {
-        let out: WatchEvent<unknown> = ev.type === "BOOKMARK" ? ev : { ...ev, object: servedAs(info, ev.object) };
-        if (asTable && ev.type !== "BOOKMARK") {
-          const t = tableForResource(info, [ev.object], { now: new Date(), includeObject: includeObject(q) });
-          // Only the first event carries column definitions, as the apiserver does.
-          if (!first) (t as { columnDefinitions: unknown }).columnDefinitions = [];
-          first = false;
-          out = { type: ev.type, object: t };
-        }
-        stream!.send(out);
-      };
-      let watch;
-      try {
-        watch = await registry.watch(info, namespace, { labelSelector: q.labelSelector, fieldSelector, resourceVersion: q.resourceVersion }, (ev) => {
-          if (stream) deliver(ev);
-          else pending.push(ev);
-        });
-      } catch (e) {
-        if (e instanceof ApiError && (e.reason === "Gone" || e.reason === "Expired")) {
-          // Kubernetes reports an expired watch as an ERROR event on a 200 stream.
-          stream = openStream();
-          stream.send({ type: "ERROR", object: new ApiError("Expired", e.message).toStatus() });
-          stream.close();
-          return reply;
-        }
-        throw e;
-      }
-      stream = openStream();
-      stream.onClose(() => watch.stop());
-      for (const ev of pending) deliver(ev);
-      pending = [];
-      return reply;
-
-      function openStream(): WatchStream {
-        reply.hijack();
-        return new WatchStream(reply.raw, {
-          timeoutMs,
-          bookmarkEveryMs: queryBool(q.allowWatchBookmarks) ? (opts.watch?.bookmarkEveryMs ?? 60_000) : 0,
-          maxBacklogBytes: opts.watch?.maxBacklogBytes ?? 16 * 1024 * 1024,
-          currentRv: () => registry.store.currentResourceVersion(),
-          bookmarkObject: (rv) => ({ kind: info.kind, apiVersion: info.group ? `${info.group}/${info.version}` : info.version, metadata: { resourceVersion: rv } }),
-        });
-      }
-    }
-  }
 
   return app;
 }
@@ -482,81 +274,7 @@ export function requestAttributes(req: FastifyRequest): AuthorizationAttributes 
   }
 }
 
-/** Most warnings one response carries; the rest are summarised (clients cap header sizes, Node's at 16 KiB). */
-const MAX_WARNING_BYTES = 8 * 1024;
 
-/**
- * `299 - "text"` per warning. Header values must be printable ASCII, and a
- * warning can quote user input (an unknown field named in any script), so
- * everything else is written as a \uXXXX escape.
- */
-export function warningHeader(warnings: string[]): string {
-  const parts: string[] = [];
-  let bytes = 0;
-  for (const [i, w] of warnings.entries()) {
-    const text = `299 - ${JSON.stringify(w).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}`;
-    if (bytes + text.length > MAX_WARNING_BYTES) {
-      parts.push(`299 - "${warnings.length - i} more warnings not shown"`);
-      break;
-    }
-    parts.push(text);
-    bytes += text.length + 2;
-  }
-  return parts.join(", ");
-}
-
-function notFound(): never {
-  throw new ApiError("NotFound", "the server could not find the requested resource");
-}
-
-function methodNotAllowed(method: string): ApiError {
-  return new ApiError("MethodNotAllowed", `the server does not allow this method on the requested resource (${method})`);
-}
-
-function contentTypeOf(req: FastifyRequest): string {
-  return (req.headers["content-type"] ?? "application/json").split(";")[0].trim();
-}
-
-function wantsTable(accept: string | undefined): boolean {
-  return !!accept && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
-}
-
-function includeObject(q: Query): "None" | "Metadata" | "Object" {
-  return q.includeObject === "None" || q.includeObject === "Object" ? q.includeObject : "Metadata";
-}
-
-function contextFrom(req: FastifyRequest, q: Query): RequestContext {
-  const fv = q.fieldValidation;
-  if (fv !== undefined && !["Strict", "Warn", "Ignore"].includes(fv)) {
-    throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore, got "${fv}"`);
-  }
-  if (q.dryRun !== undefined && q.dryRun !== "All") throw errors.badRequest(`unsupported dry run option "${q.dryRun}": only "All" is supported`);
-  return newContext({ dryRun: q.dryRun === "All", fieldValidation: fv as FieldValidation | undefined, fieldManager: q.fieldManager, user: req.user, groups: req.groups });
-}
-
-function deleteOptions(req: FastifyRequest, q: Query): DeleteOptions {
-  const body = (req.body && typeof req.body === "object" ? req.body : {}) as DeleteOptions & { kind?: string };
-  const opts: DeleteOptions = {
-    gracePeriodSeconds: body.gracePeriodSeconds ?? (q.gracePeriodSeconds !== undefined ? parseInt(q.gracePeriodSeconds, 10) : undefined),
-    propagationPolicy: body.propagationPolicy ?? (q.propagationPolicy as DeleteOptions["propagationPolicy"]),
-    preconditions: body.preconditions,
-  };
-  if (opts.propagationPolicy && !["Orphan", "Background", "Foreground"].includes(opts.propagationPolicy)) {
-    throw errors.badRequest(`propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
-  }
-  if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
-    throw errors.badRequest("gracePeriodSeconds must be a non-negative integer");
-  }
-  return opts;
-}
-
-/** With fieldValidation=Strict, a key given twice in a JSON body is an error, as in Kubernetes. */
-function rejectDuplicateFields(req: FastifyRequest, ctx: RequestContext): void {
-  if (ctx.fieldValidation !== "Strict" || !req.rawBody) return;
-  const doc = parseDocument(req.rawBody, { uniqueKeys: true });
-  const dup = doc.errors.find((e) => e.code === "DUPLICATE_KEY");
-  if (dup) throw errors.badRequest(`strict decoding error: ${dup.message.split("\n")[0]}`);
-}
 
 function toApiError(err: Error & { statusCode?: number; code?: string }, _req: FastifyRequest): ApiError {
   if (err instanceof ApiError) return err;
