@@ -483,6 +483,22 @@ describe("images", () => {
   });
 });
 
+describe("invalid image names", () => {
+  it("a malformed image reference waits as InvalidImageName with the kubelet's message, never reaching the runtime", async () => {
+    h = await startHarness();
+    await h.createPod("bad", { containers: [{ name: "main", image: "<your-private-image>" }] });
+    const bad = await podWhere(h, "bad", "InvalidImageName", (p) => containerStatus(p, "main")?.state.waiting?.reason === "InvalidImageName");
+    expect(containerStatus(bad, "main")?.state.waiting?.message).toBe(
+      'Failed to apply default image tag "<your-private-image>": couldn\'t parse image name "<your-private-image>": invalid reference format',
+    );
+    expect(bad.status?.phase).toBe("Pending");
+    expect((await h.runtime.list({})).some((c) => c.image === "<your-private-image>")).toBe(false);
+    await h.advance(30_000);
+    const ev = (await h.events("bad")).filter((e) => e.reason === "InspectFailed");
+    expect(ev).toHaveLength(1);
+  });
+});
+
 describe("pod IPs", () => {
   it("each pod gets the lowest free address of the node's range, unique, and stable across restarts", async () => {
     h = await startHarness({ fake: { behaviours: [{ match: { pod: "short" }, behaviour: behaviours.exitAfter(1000, 0) }] } });

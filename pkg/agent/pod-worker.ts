@@ -4,6 +4,7 @@
 // restartPolicy with back-off, acts on probe results, and writes the status
 // when it changed. Runtime events, informer updates, probe results and timers
 // all just call schedule(); a sync never runs twice at once for one pod.
+import { InvalidImageReferenceError, invalidImageNameMessage, parseImageReference } from "../api/image-reference.js";
 import type { V1ConfigMap, V1Container, V1Secret } from "@kubernetes/client-node";
 import { isApiError } from "../api/errors.js";
 import { R } from "../api/kinds.js";
@@ -73,6 +74,8 @@ interface ContainerRecord {
   waiting?: ContainerStateWaiting;
   pullFailedAt?: number;
   pullError?: string;
+  /** The malformed image already reported by events (once per image, not per sync). */
+  invalidImage?: string;
   probes?: ProbeState;
 }
 
@@ -543,6 +546,20 @@ export class PodWorker {
   /** imagePullPolicy with ErrImagePull → ImagePullBackOff; true when the image is there. */
   private async ensureImage(pod: AgentPod, c: V1Container, rec: ContainerRecord): Promise<boolean> {
     const image = c.image ?? "";
+    // The kubelet parses the reference before any pull: a malformed one never reaches the engine.
+    try {
+      parseImageReference(image);
+    } catch (e) {
+      if (!(e instanceof InvalidImageReferenceError)) throw e;
+      const message = invalidImageNameMessage(e);
+      if (rec.invalidImage !== image) {
+        rec.invalidImage = image;
+        this.ctx.event(pod, "Warning", "InspectFailed", message);
+        this.ctx.event(pod, "Warning", "Failed", "Error: InvalidImageName");
+      }
+      rec.waiting = { reason: "InvalidImageName", message };
+      return false;
+    }
     const key = `${this.uid}/${c.name}/pull`;
     const b = this.ctx.pullBackoff;
     const now = this.ctx.clock.now();
