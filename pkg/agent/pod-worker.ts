@@ -748,9 +748,27 @@ export class PodWorker {
     if (announce && pod) {
       for (const c of live) this.ctx.event(pod, "Normal", "Killing", `Stopping container ${c.labels[LABELS.container]}`);
     }
-    await Promise.all(live.map((c) => this.stopContainer(c.id, graceSeconds)));
+    await this.stopInOrder(pod, live, graceSeconds);
     await Promise.all(all.map((c) => this.ctx.runtime.remove(c.id)));
     for (const c of all) this.known.delete(c.id);
+  }
+
+  /**
+   * Stops containers as the kubelet does (1.29+): the app containers first, then
+   * the sidecars one by one in reverse order — so a log shipper still sees the
+   * app's last lines — and the sandbox last. One grace period covers it all.
+   */
+  private async stopInOrder(pod: AgentPod | undefined, live: ContainerStatus[], graceSeconds: number): Promise<void> {
+    const deadline = this.ctx.clock.now() + graceSeconds * 1000;
+    const left = () => Math.max(0, (deadline - this.ctx.clock.now()) / 1000);
+    const sidecars = (pod?.spec.initContainers ?? []).filter(isSidecar).map((c) => c.name);
+    const nameOf = (c: ContainerStatus) => c.labels[LABELS.container];
+    const first = live.filter((c) => !sidecars.includes(nameOf(c)) && nameOf(c) !== SANDBOX_CONTAINER);
+    await Promise.all(first.map((c) => this.stopContainer(c.id, left())));
+    for (const name of [...sidecars].reverse()) {
+      for (const c of live.filter((x) => nameOf(x) === name)) await this.stopContainer(c.id, left());
+    }
+    await Promise.all(live.filter((c) => nameOf(c) === SANDBOX_CONTAINER).map((c) => this.stopContainer(c.id, left())));
   }
 
   /** Graceful deletion: stop, remove, clean up, then let the API server drop the object. */

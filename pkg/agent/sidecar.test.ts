@@ -2,6 +2,7 @@
 // default stages and its per-pod annotations, with virtual time.
 import { afterEach, describe, expect, it } from "vitest";
 import { podStatusReason } from "../api/printers/pod.js";
+import { R } from "../api/kinds.js";
 import { LABELS } from "../runtime/runtime.js";
 import { condition, containerStatus, startHarness, type Harness } from "./testing.js";
 import type { AgentPod } from "./types.js";
@@ -103,5 +104,21 @@ describe("native sidecars (initContainers with restartPolicy Always)", () => {
     expect(podStatusReason(done)).toBe("Completed");
     const events = await h.events("job-pod");
     expect(events.some((e) => e.reason === "Killing" && e.message === "Stopping container shipper")).toBe(true);
+  });
+
+  it("are stopped after the app containers when the pod is deleted, in reverse order, within one grace period", async () => {
+    // main needs 2 s to shut down after SIGTERM; the sidecars stop at once when asked.
+    h = await startHarness({ fake: { behaviours: [{ match: { container: "main" }, behaviour: { shutdownMs: 2000 } }] } });
+    const died: Array<[string, number]> = [];
+    h.runtime.events((ev) => ev.type === "die" && died.push([ev.labels![LABELS.container], ev.time]));
+    await h.createPod("web", {
+      terminationGracePeriodSeconds: 10,
+      initContainers: [sleeper("first", { restartPolicy: "Always" }), sleeper("second", { restartPolicy: "Always" })],
+    });
+    await advanceUntil(h, "web", "Running", (p) => p.status?.phase === "Running", 3000);
+    await h.client.delete(R.pods, "default", "web");
+    for (let t = 0; t < 5000 && (await h.getPod("web")); t += 250) await h.advance(250, 250);
+    expect(await h.getPod("web")).toBeUndefined();
+    expect(died.map(([name]) => name)).toEqual(["main", "second", "first"]);
   });
 });
