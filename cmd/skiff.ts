@@ -521,6 +521,17 @@ function registerOperationsCommands(program: Command): void {
     .option("--state-dir <dir>", "state directory (default: $SKIFF_HOME or ~/.skiff)")
     .action(async (o) => (await import("./commands/certs.js")).runCertsRotate({ stateDir: o.stateDir ?? defaultStateDir() }));
 
+  const images = program
+    .command("images")
+    .description("images on each node (repository, tag, size) and the pods using them; `images load FILE.tar` brings one to every node")
+    .option("--node <name>", "one node")
+    .option("--no-headers", "do not print headers")
+    .action(async (o, cmd: Command) => (await import("./commands/images.js")).runImages({ ...o, globals: globals(cmd) }));
+  images
+    .command("load")
+    .description("load a `docker save` tarball on every node of a `skiff up` cluster (no registry needed)")
+    .argument("<file>", "the tarball")
+    .action(async (file: string, _o, cmd: Command) => (await import("./commands/images.js")).runImagesLoad({ file, globals: globals(cmd) }));
   const top = program.command("top").description("show cpu and memory usage of nodes or pods (the metrics.k8s.io API)");
   top
     .command("nodes")

@@ -4,6 +4,8 @@
 // scheduler away); `skiff chaos stop-runtime | memory-pressure | fill-disk`
 // show the kubelet's reactions and are undone by `chaos stop`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { R } from "../pkg/api/kinds.js";
 import type { KubeObject } from "../pkg/api/types.js";
 import { ClusterScopedRuntime } from "../pkg/runtime/cluster-scoped.js";
@@ -119,5 +121,26 @@ describe("skiff chaos for node health", () => {
     expect(stop.code).toBe(0);
     expect((await cond("node-1", "MemoryPressure"))?.status).toBe("False");
     expect((await cond("node-1", "DiskPressure"))?.status).toBe("False");
+  }, 60_000);
+});
+
+describe("skiff images", () => {
+  it("lists each node's images with the pods using them; images load brings a tarball to every node", async () => {
+    const tar = join(lab.dir, "lab-tool.tar");
+    writeFileSync(tar, "not really a tarball: the fake runtime names the image after the file");
+    const load = await lab.skiff("images", "load", tar);
+    expect(load.stderr).toBe("");
+    expect(load.code).toBe(0);
+    expect(load.stdout).toBe("node-1: loaded lab-tool:latest\nnode-2: loaded lab-tool:latest\n");
+    const out = await until("both nodes report lab-tool, and the pod using busybox", async () => {
+      const r = await lab.skiff("images");
+      const lines = r.stdout.split("\n");
+      const tool = lines.filter((l) => /^node-\d\s+lab-tool\s+latest\s/.test(l));
+      return r.code === 0 && tool.length === 2 && lines.some((l) => /^node-2\s+skiff\/busybox\s+latest\s.*default\/api-/.test(l)) ? r.stdout : undefined;
+    }, 30_000);
+    expect(out.split("\n")[0]).toMatch(/^NODE\s+REPOSITORY\s+TAG\s+IMAGE ID\s+SIZE\s+PODS$/);
+    const missing = await lab.skiff("images", "load", join(lab.dir, "nope.tar"));
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("cannot read");
   }, 60_000);
 });

@@ -4,3 +4,4 @@ export * from "./edit-session.js";
 export * from "./explain.js";
 export * from "./kubeconfig-edit.js";
 export * from "./metadata-changes.js";
+export * from "./images.js";

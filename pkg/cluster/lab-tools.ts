@@ -13,6 +13,7 @@ import type { FastifyInstance } from "fastify";
 import { Agent } from "../agent/agent.js";
 import { ChaosController } from "../chaos/controller.js";
 import { chaosApiPlugin } from "../chaos/api.js";
+import { imagesApiPlugin } from "./images-api.js";
 import { FaultyClient } from "../chaos/faulty-client.js";
 import type { Client } from "../client/client.js";
 import type { EventRecorder } from "../client/events.js";
@@ -54,7 +55,7 @@ export function buildLabTools(opts: { onError?: (component: string, e: Error) =>
   const clients = new Map<string, FaultyClient>();
   const switches = new Map<string, CuttableRuntime>();
   return {
-    plugins: [whyApiPlugin(() => client), chaosApiPlugin(() => chaos)],
+    plugins: [whyApiPlugin(() => client), chaosApiPlugin(() => chaos), imagesApiPlugin(() => runtimes)],
     attach(c, recorder) {
       client = c;
       chaos = new ChaosController({
