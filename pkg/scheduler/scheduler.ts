@@ -56,6 +56,13 @@ const FIT_PLUGINS: ClusterEvent["helps"] = new Set(["NodeResourcesFit", "NodePor
 const POD_PLACEMENT_PLUGINS: ClusterEvent["helps"] = new Set(["InterPodAffinity", "PodTopologySpread"]);
 /** A pod gone: its resources, ports, anti-affinity and spread counts are freed. */
 const POD_GONE_PLUGINS: ClusterEvent["helps"] = new Set(["NodeResourcesFit", "NodePorts", "InterPodAffinity", "PodTopologySpread"]);
+function usesClaims(pod: Pod): boolean {
+  const volumes = pod.spec?.volumes;
+  if (!volumes) return false;
+  for (const v of volumes) if (v.persistentVolumeClaim) return true;
+  return false;
+}
+
 /** A claim, volume or class changed: pods VolumeBinding held back may fit now. */
 const VOLUME_PLUGINS: ClusterEvent["helps"] = new Set([VOLUME_BINDING]);
 /** Yield to the event loop after this much uninterrupted scheduling, so watch events and binds progress. */
@@ -79,8 +86,12 @@ export class Scheduler {
   private readonly trace = newScoreTrace();
   /** Pods bound by this scheduler (for tests and benchmarks). */
   bound = 0;
-  /** opts.plugins, or the default profile with VolumeBinding over this scheduler's informers (set by start()). */
-  private profile: Profile | undefined;
+  /**
+   * The default profile plus VolumeBinding over this scheduler's informers (set by
+   * start() unless opts.plugins is given), used only for pods that name a claim:
+   * every other pod skips the plugin entirely, as PreFilter's Skip does in kube-scheduler.
+   */
+  private volumeProfile: Profile | undefined;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.client = opts.client;
@@ -131,7 +142,7 @@ export class Scheduler {
       update: (_o, ns) => this.onNamespace(ns),
       delete: (ns) => this.cache.removeNamespace(String(ns.metadata.name)),
     });
-    if (!this.opts.plugins) this.profile = withVolumeBinding(defaultProfile(), this.watchVolumes());
+    if (!this.opts.plugins) this.volumeProfile = withVolumeBinding(defaultProfile(), this.watchVolumes());
     pods.addEventHandler({
       add: (p) => this.onPodAdd(p),
       update: (o, p) => this.onPodUpdate(o, p),
@@ -267,7 +278,7 @@ export class Scheduler {
     let res: ScheduleResult;
     try {
       res = scheduleOne(pod, this.cache, {
-        profile: this.profile ?? this.opts.plugins,
+        profile: this.volumeProfile && usesClaims(pod) ? this.volumeProfile : this.opts.plugins,
         percentageOfNodesToScore: this.opts.percentageOfNodesToScore,
         startIndex: this.nextStartIndex,
         trace: this.opts.decisions ? this.trace : undefined,
