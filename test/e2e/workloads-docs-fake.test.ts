@@ -1,6 +1,6 @@
 // The Kubernetes documentation's workload examples on a fake-runtime cluster,
 // checked against the end state Kubernetes reaches: the init-containers pod,
-// the sidecar Deployment and Job, the `pi` Job, an Indexed Job, and each
+// the sidecar Deployment and Job, the `pi` Job, an Indexed Job, a successPolicy Job, and each
 // podFailurePolicy action (FailJob, Ignore, Count, FailIndex). The fake
 // runtime's stage table is shortened (init 100 ms, Job containers 300 ms) so
 // the whole file runs in a few seconds; exit codes come from the pods'
@@ -213,6 +213,36 @@ spec:
     expect(two.metadata.name).toMatch(/^indexed-job-2-/);
     expect(two.spec.hostname).toBe("indexed-job-2");
     expect(two.spec.containers[0].env?.map((e) => e.name)).toEqual(["JOB_COMPLETION_INDEX"]);
+  }, 30_000);
+});
+
+describe("successPolicy (fake runtime)", () => {
+  it("job-success-policy: the Job is Complete with reason SuccessPolicy once a listed index succeeded", async () => {
+    await create(`
+apiVersion: batch/v1
+kind: Job
+metadata: {name: job-success}
+spec:
+  parallelism: 10
+  completions: 10
+  completionMode: Indexed
+  successPolicy:
+    rules:
+    - {succeededIndexes: "0,2-3", succeededCount: 1}
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: python
+        command: [python3, -c, "import os, sys; sys.exit(0 if os.environ.get('JOB_COMPLETION_INDEX') == '2' else 1)"]
+`);
+    const job = await finished("job-success");
+    expect(cond(job, "SuccessCriteriaMet")).toMatchObject({ reason: "SuccessPolicy", message: "Matched rules at index 0" });
+    expect(cond(job, "Complete")).toMatchObject({ reason: "SuccessPolicy", message: "Matched rules at index 0" });
+    expect(job.status?.active).toBe(0);
+    const completed = new Set((job.status?.completedIndexes ?? "").split(/[,-]/).filter(Boolean).map(Number));
+    expect([0, 2, 3].some((i) => completed.has(i))).toBe(true);
   }, 30_000);
 });
 
