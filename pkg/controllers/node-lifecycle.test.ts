@@ -129,4 +129,27 @@ describe("NodeLifecycleController", () => {
     await run();
     expect((await node()).spec?.taints ?? []).toEqual([]);
   });
+
+  it("a heartbeating node its kubelet reports NotReady (runtime down) gets the not-ready taints and the same eviction timers", async () => {
+    const { inner, clock, renew, mkPod, run, node, podNames } = await setup();
+    await renew();
+    await mkPod("plain");
+    await mkPod("tolerant", [{ key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute" }]);
+    const n = await node();
+    const conditions = [{ type: "Ready", status: "False", reason: "KubeletNotReady", message: "container runtime is down, PLEG is not healthy: docker://20.10.24 has not answered for 4s", lastHeartbeatTime: rfc3339(clock.now()), lastTransitionTime: rfc3339(clock.now()) }];
+    await inner.updateStatus(R.nodes, { ...n, status: { ...n.status, conditions } });
+    const r = await run();
+    expect((await node()).spec?.taints?.map((t) => `${t.key}:${t.effect}`).sort()).toEqual(["node.kubernetes.io/not-ready:NoExecute", "node.kubernetes.io/not-ready:NoSchedule"]);
+    expect(ready(await node())?.reason).toBe("KubeletNotReady"); // the kubelet's word stands
+    expect(r.requeueAfterMs).toBeGreaterThan(0);
+    expect(r.requeueAfterMs).toBeLessThanOrEqual(300_000);
+    await clock.advance(200_000);
+    await renew();
+    await run();
+    expect(await podNames()).toEqual(["plain", "tolerant"]);
+    await clock.advance(101_000);
+    await renew();
+    await run();
+    expect(await podNames()).toEqual(["tolerant"]);
+  });
 });

@@ -117,9 +117,10 @@ export class NodeLifecycleController implements Reconciler {
     current = await this.syncTaints(current);
 
     let requeueAfterMs = silent ? undefined : this.graceMs - silentFor;
-    if (silent) {
-      const next = await this.evictPods(current);
-      if (next !== undefined) requeueAfterMs = next;
+    // A node whose kubelet says NotReady (runtime down…) runs the same eviction timers as a silent one.
+    if (silent || cond(current, "Ready")?.status === "False") {
+      const next = await this.evictPods(current, silent);
+      if (next !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, next);
     }
     return requeueAfterMs === undefined ? {} : { requeueAfterMs: Math.max(1, requeueAfterMs) };
   }
@@ -240,14 +241,14 @@ export class NodeLifecycleController implements Reconciler {
   // --- eviction ---------------------------------------------------------------
 
   /** Delete pods whose toleration of the NoExecute taint ran out; returns ms until the next one is due. */
-  private async evictPods(node: NodeLike): Promise<number | undefined> {
+  private async evictPods(node: NodeLike, silent: boolean): Promise<number | undefined> {
     const taint = (node.spec?.taints ?? []).find((t) => t.effect === "NoExecute" && (t.key === TAINT_UNREACHABLE || t.key === TAINT_NOT_READY));
     if (!taint) return undefined;
     // timeAdded has second precision; the moment we saw the node go silent is exact, so take
     // the later of the two and never evict early.
     const h = this.health.get(node.metadata.name!);
     const added = taint.timeAdded ? Date.parse(taint.timeAdded) : this.clock.now();
-    const since = Math.max(Number.isFinite(added) ? added : 0, h ? h.probeMs + this.graceMs : 0);
+    const since = Math.max(Number.isFinite(added) ? added : 0, silent && h ? h.probeMs + this.graceMs : 0);
     const now = this.clock.now();
     let next: number | undefined;
     for (const pod of this.opts.pods.byIndex(BY_NODE_NAME, node.metadata.name!)) {
