@@ -6,7 +6,7 @@ import { R, type ResourceInfo } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import { EventRecorder } from "../client/events.js";
-import type { InformerFactory } from "../client/informer.js";
+import type { InformerFactory, SharedInformer } from "../client/informer.js";
 import { keyOf, type EventHandler } from "../client/lister.js";
 import { WorkQueue } from "../client/workqueue.js";
 import { registerEndpointsController } from "./endpoints.js";
@@ -75,6 +75,48 @@ function handler<T extends KubeObject>(fn: (obj: T, event: "add" | "update" | "d
   };
 }
 
+interface NodeLifecycleWiring {
+  client: Client;
+  nodes: SharedInformer<NodeLike>;
+  leases: SharedInformer<LeaseLike>;
+  pods: SharedInformer<PodLike>;
+  clock: Clock;
+  events: EventSink;
+  opts: Pick<StartControllersOptions, "nodeGracePeriodMs" | "podEvictionTimeoutMs">;
+}
+
+/** The node lifecycle controller, its queue fed by node and lease events, and the pod hook that starts eviction clocks. */
+function registerNodeLifecycle(w: NodeLifecycleWiring): { controller: NodeLifecycleController; queue: WorkQueue; podChanged(pod: PodLike, ev: "add" | "update" | "delete"): void } {
+  const controller = new NodeLifecycleController({
+    client: w.client,
+    nodes: w.nodes.lister,
+    leases: w.leases.lister,
+    pods: w.pods.lister,
+    clock: w.clock,
+    events: w.events,
+    gracePeriodMs: w.opts.nodeGracePeriodMs,
+    podEvictionTimeoutMs: w.opts.podEvictionTimeoutMs,
+  });
+  const queue = new WorkQueue({ clock: w.clock, name: "node-lifecycle" });
+  w.nodes.addEventHandler(handler<NodeLike>((n) => queue.add(n.metadata.name!)));
+  w.leases.addEventHandler(
+    handler<LeaseLike>((l) => {
+      if (l.metadata.namespace === LEASE_NAMESPACE) queue.add(l.metadata.name!);
+    }),
+  );
+  return {
+    controller,
+    queue,
+    podChanged(pod, ev) {
+      // A pod landing on (or still on) an unreachable node needs the eviction clock.
+      const nodeName = pod.spec?.nodeName;
+      if (!nodeName || ev === "delete") return;
+      const ready = w.nodes.lister.get(undefined, nodeName)?.status?.conditions?.find((c) => c.type === "Ready")?.status;
+      if (ready && ready !== "True") queue.add(nodeName);
+    },
+  };
+}
+
 export async function startControllers(opts: StartControllersOptions): Promise<RunningControllers> {
   const { client, informers } = opts;
   const clock = clockOrReal(opts.clock);
@@ -129,22 +171,13 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     ],
     events: sink("garbage-collector"),
   });
-  const nodeController = new NodeLifecycleController({
-    client,
-    nodes: nodes.lister,
-    leases: leases.lister,
-    pods: pods.lister,
-    clock,
-    events: sink("node-controller"),
-    gracePeriodMs: opts.nodeGracePeriodMs,
-    podEvictionTimeoutMs: opts.podEvictionTimeoutMs,
-  });
-
   const queue = (name: string) => new WorkQueue({ clock, name });
   const rsQueue = queue("replicaset");
   const deployQueue = queue("deployment");
   const gcQueue = queue("garbage-collector");
-  const nodeQueue = queue("node-lifecycle");
+  const nodeLifecycle = registerNodeLifecycle({ client, nodes, leases, pods, clock, events: sink("node-controller"), opts });
+  const nodeController = nodeLifecycle.controller;
+  const nodeQueue = nodeLifecycle.queue;
   const addAll = (q: WorkQueue, keys: string[]) => {
     for (const k of keys) q.add(k);
   };
@@ -155,13 +188,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     handler<PodLike>((pod, ev, old) => {
       addAll(rsQueue, rsController.podChanged(pod, ev, old));
       addAll(deployQueue, deployController.podChanged(pod));
-      // A pod landing on (or still on) an unreachable node needs the eviction clock.
-      const nodeName = pod.spec?.nodeName;
-      if (nodeName && ev !== "delete") {
-        const node = nodes.lister.get(undefined, nodeName);
-        const ready = node?.status?.conditions?.find((c) => c.type === "Ready")?.status;
-        if (ready && ready !== "True") nodeQueue.add(nodeName);
-      }
+      nodeLifecycle.podChanged(pod, ev);
     }),
   );
   pods.addEventHandler(gcHandler<PodLike>(R.pods));
@@ -179,12 +206,6 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   decisionRecords.informer.addEventHandler(gcHandler(R.configmaps));
   services.addEventHandler(gcHandler(R.services));
   monitorCustomResources(informers, gc, (info) => gcHandler(info));
-  nodes.addEventHandler(handler<NodeLike>((n) => nodeQueue.add(n.metadata.name!)));
-  leases.addEventHandler(
-    handler<LeaseLike>((l) => {
-      if (l.metadata.namespace === LEASE_NAMESPACE) nodeQueue.add(l.metadata.name!);
-    }),
-  );
 
   const workers = opts.workers ?? 4;
   const onError = opts.onError;
