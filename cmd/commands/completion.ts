@@ -4,14 +4,10 @@ import type { Command } from "commander";
 import { bashCompletion, zshCompletion, type CompletionCommand } from "../../pkg/cli/completion.js";
 import { ExitError } from "../context.js";
 
-interface HiddenAware {
-  _hidden?: boolean;
-}
-
 export function completionTree(program: Command): CompletionCommand[] {
   const out: CompletionCommand[] = [];
   const walk = (cmd: Command, path: string) => {
-    const visible = cmd.commands.filter((c) => !(c as unknown as HiddenAware)._hidden);
+    const visible = cmd.commands.filter((c) => Reflect.get(c, "_hidden") !== true); // commander keeps hidden() in a private field
     const flags: string[] = [];
     const valueFlags: string[] = [];
     for (const opt of cmd.options) {

@@ -63,7 +63,7 @@ export async function runEdit(o: EditOptions): Promise<void> {
         throw new ExitError(1, describeError(e));
       }
       const outcome = await runEditSession({
-        object: live as unknown as Record<string, unknown>,
+        object: live,
         format,
         openEditor: (file) => openEditor(editor, file),
         save: async (edited) => {

@@ -2,7 +2,7 @@
 // oldest first, optionally for one object and then following new ones.
 import { ApiError } from "../../pkg/api/errors.js";
 import { apiVersionOf, R } from "../../pkg/api/kinds.js";
-import type { CoreV1Event } from "../../pkg/api/types.js";
+import { as, type CoreV1Event } from "../../pkg/api/types.js";
 import { HttpClient } from "../../pkg/client/http-client.js";
 import { eventsTabWriter, formatEventRows, sortEvents } from "../../pkg/describe/events.js";
 import { connect, ExitError, type GlobalOptions } from "../context.js";
@@ -41,7 +41,7 @@ export async function runEvents(o: EventsOptions): Promise<void> {
       let headers = o.headers !== false;
       const w = await client.watch(R.events, ns, { fieldSelector }, (ev) => {
         if (ev.type === "DELETED" || ev.type === "BOOKMARK") return;
-        const e = ev.object as unknown as CoreV1Event;
+        const e = as<CoreV1Event>(ev.object);
         if (!wanted(e)) return;
         print([e], headers);
         headers = false;
@@ -52,7 +52,7 @@ export async function runEvents(o: EventsOptions): Promise<void> {
       return;
     }
     const list = await client.list(R.events, ns, { fieldSelector });
-    const events = sortEvents((list.items as unknown as CoreV1Event[]).filter(wanted));
+    const events = sortEvents(list.items.map((o) => as<CoreV1Event>(o)).filter(wanted));
     if (events.length === 0) {
       process.stderr.write(o.allNamespaces ? "No events found.\n" : `No events found in ${s.namespace} namespace.\n`);
       return;

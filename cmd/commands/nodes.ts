@@ -4,6 +4,7 @@
 // pod is retried every 5 s until the budget allows it or --timeout passes, as
 // kubectl drain does.
 import type { V1Pod } from "@kubernetes/client-node";
+import { as } from "../../pkg/api/types.js";
 import { ApiError } from "../../pkg/api/errors.js";
 import { R } from "../../pkg/api/kinds.js";
 import { HttpClient } from "../../pkg/client/http-client.js";
@@ -103,7 +104,7 @@ export async function runDrain(o: DrainOptions): Promise<void> {
   const timeoutMs = o.timeout ? parseDuration(o.timeout) : 0;
   await withClient(o.globals, async (client) => {
     await setUnschedulable(client, o.node, true);
-    const listOnNode = async () => (await client.list(R.pods, undefined, { fieldSelector: `spec.nodeName=${o.node}` })).items as unknown as V1Pod[];
+    const listOnNode = async () => (await client.list(R.pods, undefined, { fieldSelector: `spec.nodeName=${o.node}` })).items.map((p) => as<V1Pod>(p));
     const plan = planDrain(await listOnNode(), { force: o.force, ignoreDaemonSets: o.ignoreDaemonsets, deleteEmptyDirData: o.deleteEmptydirData });
     if (plan.errors.length > 0) throw notDrained(o.node, plan.errors.length === 1 ? plan.errors[0] : `[${plan.errors.join(", ")}]`);
     if (plan.warnings) process.stderr.write(`Warning: ${plan.warnings}\n`);

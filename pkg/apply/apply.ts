@@ -157,7 +157,7 @@ async function applyOne(client: RestClient, doc: ManifestDocument, opts: ApplyOp
   } catch {
     original = undefined; // a hand-edited, broken annotation: treat as never applied
   }
-  const patch = threeWayPatch(original, obj as unknown as Record<string, unknown>, info.kind);
+  const patch = threeWayPatch(original, obj, info.kind);
   if (opts.dryRun === "client") return { ref, action: `configured${suffix}` as ApplyResult["action"], object: obj };
   const updated = await client.request<KubeObject>("PATCH", resourcePath(info, ns, name), {
     body: patch,

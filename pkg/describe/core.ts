@@ -165,7 +165,7 @@ export function describeGeneric(obj: KubeObject, opts: DescribeOptions): string 
     printLabelsMultiline(w, "Labels", obj.metadata.labels);
     printAnnotationsMultiline(w, "Annotations", obj.metadata.annotations);
     const skip = new Set([".metadata.managedFields", ".metadata.name", ".metadata.namespace", ".metadata.labels", ".metadata.annotations"]);
-    printUnstructured(w, LEVEL_0, obj as unknown as Record<string, unknown>, "", skip);
+    printUnstructured(w, LEVEL_0, obj, "", skip);
     if (opts.events) describeEvents(w, opts.events as CoreV1Event[], opts.now);
   });
 }

@@ -4,7 +4,7 @@
 import type { V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
 import { R } from "../api/kinds.js";
 import { LabelSelector, type LabelSelectorObject } from "../api/selector.js";
-import type { KubeObject } from "../api/types.js";
+import { as, type KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import { describePodTemplate } from "./pod.js";
 import { RolloutError } from "./rollout-status.js";
@@ -25,7 +25,7 @@ export async function ownedReplicaSets(client: Client, deploy: KubeObject): Prom
   const list = await client.list(R.replicasets, deploy.metadata.namespace, { labelSelector: LabelSelector.fromObject(sel).toString() || undefined });
   return list.items
     .filter((rs) => (rs.metadata.ownerReferences ?? []).some((r) => r.controller === true && r.uid === deploy.metadata.uid))
-    .map((rs) => rs as unknown as V1ReplicaSet);
+    .map((rs) => as<V1ReplicaSet>(rs));
 }
 
 /** Revision → template, with the ReplicaSet's change-cause copied onto the template like kubectl's ViewHistory. */
