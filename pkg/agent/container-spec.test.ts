@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { V1Secret } from "@kubernetes/client-node";
-import { buildEnv, ContainerConfigError, expandVars, limitsToResources, portMappings, volumeMounts, type SpecContext } from "./container-spec.js";
+import { buildEnv, ContainerConfigError, expandVars, limitsToResources, memoryVolumes, portMappings, volumeMounts, type SpecContext } from "./container-spec.js";
 import type { AgentPod } from "./types.js";
 
 describe("container spec translation", () => {
@@ -31,6 +31,15 @@ describe("container spec translation", () => {
       { containerPort: 53, hostIP: "127.128.0.2", hostPort: 53, protocol: "UDP" },
       { containerPort: 9090, hostIP: "127.128.0.2", hostPort: 9090, protocol: "TCP" },
     ]);
+  });
+
+  it("mounts an emptyDir of medium Memory as a tmpfs of its sizeLimit", () => {
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [], volumes: [{ name: "cache", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } }, { name: "ram", emptyDir: { medium: "Memory" } }, { name: "disk", emptyDir: {} }] } } as AgentPod;
+    const memory = memoryVolumes(pod);
+    expect([...memory]).toEqual([["cache", 64 * 1024 * 1024], ["ram", undefined]]);
+    const paths = new Map([["cache", "/s/cache"], ["ram", "/s/ram"], ["disk", "/s/disk"]]);
+    const mounts = volumeMounts({ name: "a", volumeMounts: ["cache", "ram", "disk"].map((name) => ({ name, mountPath: `/${name}` })) }, paths, memory);
+    expect(mounts.map((m) => m.tmpfs)).toEqual([{ sizeBytes: 64 * 1024 * 1024 }, {}, undefined]);
   });
 
   it("mounts volumes with subPath and refuses unknown volumes", () => {

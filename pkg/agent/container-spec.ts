@@ -87,7 +87,7 @@ export async function buildContainerSpec(pod: AgentPod, c: V1Container, attempt:
   if (resources) spec.resources = resources;
   const ports = portMappings(c, ctx.podIP);
   if (ports.length > 0) spec.ports = ports;
-  const mounts = volumeMounts(c, ctx.volumePaths);
+  const mounts = volumeMounts(c, ctx.volumePaths, memoryVolumes(pod));
   if (mounts.length > 0) spec.mounts = mounts;
   return spec;
 }
@@ -137,12 +137,25 @@ export function resolvePort(raw: number | string, c: V1Container): number | unde
   return c.ports?.find((p) => p.name === raw)?.containerPort;
 }
 
-export function volumeMounts(c: V1Container, volumePaths: ReadonlyMap<string, string>): Mount[] {
+export function volumeMounts(c: V1Container, volumePaths: ReadonlyMap<string, string>, memory: ReadonlyMap<string, number | undefined> = new Map()): Mount[] {
   const out: Mount[] = [];
   for (const vm of c.volumeMounts ?? []) {
     const host = volumePaths.get(vm.name);
     if (host === undefined) throw new ContainerConfigError(`volume "${vm.name}" not found (container ${c.name}, mountPath ${vm.mountPath})`);
-    out.push({ hostPath: vm.subPath ? path.join(host, vm.subPath) : host, containerPath: vm.mountPath, readOnly: vm.readOnly === true });
+    const mount: Mount = { hostPath: vm.subPath ? path.join(host, vm.subPath) : host, containerPath: vm.mountPath, readOnly: vm.readOnly === true };
+    if (memory.has(vm.name)) mount.tmpfs = memory.get(vm.name) ? { sizeBytes: memory.get(vm.name) } : {};
+    out.push(mount);
+  }
+  return out;
+}
+
+/** emptyDir volumes with medium Memory → their sizeLimit in bytes (undefined: the engine's default size). */
+export function memoryVolumes(pod: AgentPod): Map<string, number | undefined> {
+  const out = new Map<string, number | undefined>();
+  for (const v of pod.spec.volumes ?? []) {
+    if (v.emptyDir?.medium !== "Memory") continue;
+    const limit = v.emptyDir.sizeLimit;
+    out.set(v.name, limit === undefined ? undefined : Number(parseQuantity(String(limit)).value()));
   }
   return out;
 }

@@ -110,7 +110,11 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
     ...networkHostConfig(spec),
     // the agent restarts containers (with back-off), never the engine
     RestartPolicy: { Name: "no" },
-    Mounts: (spec.mounts ?? []).map((m) => ({ Type: "bind", Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly })),
+    Mounts: (spec.mounts ?? []).map((m) =>
+      m.tmpfs
+        ? { Type: "tmpfs" as const, Source: "", Target: m.containerPath, ReadOnly: m.readOnly, ...(m.tmpfs.sizeBytes ? { TmpfsOptions: { SizeBytes: m.tmpfs.sizeBytes, Mode: 0o1777 } } : {}) }
+        : { Type: "bind" as const, Source: m.hostPath, Target: m.containerPath, ReadOnly: m.readOnly },
+    ),
   };
   const mem = spec.resources?.memoryBytes;
   if (mem !== undefined) {

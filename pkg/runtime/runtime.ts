@@ -54,6 +54,12 @@ export interface Mount {
   hostPath: string;
   containerPath: string;
   readOnly: boolean;
+  /**
+   * An emptyDir with medium Memory: the engine mounts a tmpfs here instead of
+   * hostPath (Docker: one tmpfs per container, so containers of a pod do not
+   * share it); runtimes without tmpfs use hostPath.
+   */
+  tmpfs?: { sizeBytes?: number };
 }
 
 /** resolv.conf contents for a pod's sandbox (Docker's Dns, DnsSearch, DnsOptions). */

@@ -4,7 +4,7 @@
 // volumes pin their pods to the node they were made on; Delete removes a
 // volume's directory and Retain keeps it; a claim in use waits for its pod; and
 // the Kubernetes documentation's PV + PVC + pod example applies unchanged with
-// real kubectl. Skips loudly without Docker or kubectl.
+// real kubectl; an emptyDir of medium Memory is a tmpfs. Skips loudly without Docker or kubectl.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -176,6 +176,17 @@ spec:
     await wait("volume Released", async () => (await volume(c.spec!.volumeName!)).status?.phase === "Released");
     expect(readFileSync(join(path, "file"), "utf8")).toBe("kept\n");
     expect(await k.ok("get", "pv", c.spec!.volumeName!, "--no-headers")).toMatch(new RegExp(`^${c.spec!.volumeName}\\s+1Mi\\s+RWO\\s+Retain\\s+Released\\s+default/kept\\s+keep\\s+<unset>\\s+\\S*\\s*\\d+s`));
+  }, 60_000);
+
+  it("an emptyDir of medium Memory is a tmpfs of its sizeLimit in the container", async () => {
+    await cluster.client.create(R.pods, "default", {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "ram" },
+      spec: { ...FAST_STOP, containers: [{ ...container("grep ' /data ' /proc/mounts") }], volumes: [{ name: "data", emptyDir: { medium: "Memory", sizeLimit: "2Mi" } }] },
+    });
+    const line = await wait("the mount table", async () => (await logs("ram").catch(() => [""]))[0] || undefined);
+    expect(line).toMatch(/^tmpfs \/data tmpfs rw,.*size=2048k/);
   }, 60_000);
 
   it("applies the documentation's PV + PVC + pod example unchanged with real kubectl", async () => {
