@@ -491,6 +491,7 @@ function registerEditingAndProcessCommands(program: Command): void {
     .option("--pods <n>", "pod capacity (default 110)", (v) => parseInt(v, 10))
     .option("--node-ip <addr>", "this node's address as pods report it (status.hostIP; default 127.0.0.1)")
     .option("--heartbeat <duration>", "lease renewal period (default 10s)")
+    .option("--eviction-hard <thresholds>", "evict pods below these, as the kubelet (default memory.available<100Mi,nodefs.available<10%,imagefs.available<15%; \"\" = never)")
     .option("--state-dir <dir>", "where pod volumes live: DIR/agents/NODE (default: $SKIFF_HOME or ~/.skiff)")
     .action(async (o) => (await import("./commands/agent.js")).runAgent({ ...o, stateDir: o.stateDir ?? defaultStateDir() }));
 

@@ -18,6 +18,7 @@ export interface AgentCommandOptions {
   pods?: number;
   nodeIp?: string;
   heartbeat?: string;
+  evictionHard?: string;
   stateDir: string;
 }
 
@@ -40,6 +41,7 @@ export async function runAgent(o: AgentCommandOptions): Promise<void> {
       stateDir: o.stateDir,
       nodeIP: o.nodeIp,
       heartbeatMs: o.heartbeat ? parseTimeout(o.heartbeat, 10_000) : undefined,
+      evictionHard: o.evictionHard,
       onError: (e) => log(`agent ${o.name}: ${e.message}`),
     });
   } catch (e) {

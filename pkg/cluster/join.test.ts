@@ -76,6 +76,13 @@ describe("joining a node agent", () => {
     }
   }, 30_000);
 
+  it("refuses a bad --eviction-hard, naming the entry", async () => {
+    const { token } = await createToken(cp.paths.tokens, undefined, { node: "joined-evict" });
+    await expect(
+      startJoinedAgent({ servers: [cp.url], token, nodeName: "joined-evict", discovery: { caCertHash: hash }, runtime: "fake", stateDir: dir, evictionHard: "memory.available<100Mi,disk<3" }),
+    ).rejects.toThrow(/--eviction-hard\[1\] "disk<3": unsupported signal "disk"/);
+  }, 30_000);
+
   it("reports a refused token or a token of another node clearly", async () => {
     await expect(startJoinedAgent({ servers: [cp.url], token: "nope", nodeName: "x", discovery: { caCertHash: hash }, runtime: "fake", stateDir: dir })).rejects.toThrow(
       /refused the token \(401\): make one with `skiff token create --node x`/,

@@ -21,6 +21,7 @@ import type { Client } from "../client/client.js";
 import { Agent } from "../agent/agent.js";
 import type { NodeCapacity } from "../agent/node-status.js";
 import { DockerRuntime } from "../runtime/docker.js";
+import { parseEvictionHard } from "../agent/eviction.js";
 import { FakeRuntime } from "../runtime/fake.js";
 import { ClusterScopedRuntime } from "../runtime/cluster-scoped.js";
 import type { ContainerRuntime } from "../runtime/runtime.js";
@@ -144,6 +145,8 @@ export interface JoinedAgentOptions {
   stateDir: string;
   /** status.hostIP of its pods (the address other hosts reach this one on). */
   nodeIP?: string;
+  /** The kubelet's --eviction-hard ("memory.available<100Mi,nodefs.available<10%"); default the kubelet's. */
+  evictionHard?: string;
   heartbeatMs?: number;
   onError?: (e: Error) => void;
 }
@@ -185,7 +188,15 @@ export async function startJoinedAgent(opts: JoinedAgentOptions): Promise<Joined
   // Containers carry the cluster's identity (its CA), so clusters sharing an engine stay apart.
   runtime = new ClusterScopedRuntime(runtime, `ca-${caCertHash(caPem).slice("sha256:".length, "sha256:".length + 16)}`);
   const capacity = opts.capacity ?? (opts.runtime === "fake" ? { cpu: "4", memory: "8Gi", pods: 110 } : undefined);
+  if (opts.evictionHard !== undefined) {
+    try {
+      parseEvictionHard(opts.evictionHard);
+    } catch (e) {
+      throw new JoinError((e as Error).message);
+    }
+  }
   const agent = new Agent({
+    evictionHard: opts.evictionHard,
     client,
     runtime,
     nodeName: opts.nodeName,
