@@ -139,4 +139,12 @@ spec:
     const patched = await k.run(["patch", "pod", "half-cpu", "--type=merge", "-p", '{"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[]}}}}']);
     expect(patched.stderr).toContain("cannot unmarshal array into Go struct field NodeAffinity");
   });
+
+  it("has the kubernetes Service in default, pointing at the API server", async () => {
+    const svc = await k.json<{ spec: { clusterIP: string; ports: Array<{ name: string; port: number }> }; metadata: { labels: Record<string, string> } }>("get", "service", "kubernetes");
+    expect(svc.spec.ports).toEqual([expect.objectContaining({ name: "https", port: 443 })]);
+    expect(svc.metadata.labels).toEqual({ component: "apiserver", provider: "kubernetes" });
+    const ep = await k.json<{ subsets: Array<{ addresses: Array<{ ip: string }>; ports: Array<{ port: number }> }> }>("get", "endpoints", "kubernetes");
+    expect(`https://${ep.subsets[0].addresses[0].ip}:${ep.subsets[0].ports[0].port}`).toBe(lab.cluster.controlPlane.url);
+  });
 });

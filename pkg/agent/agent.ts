@@ -3,6 +3,7 @@
 // against a ContainerRuntime. On start it adopts the containers it started
 // before (labels) and removes those of pods that no longer exist; it reacts to
 // runtime events (die/oom) and relists every relistMs as a safety net.
+import { serviceEnv } from "./service-env.js";
 import path from "node:path";
 import type { V1ConfigMap, V1Secret, V1Taint } from "@kubernetes/client-node";
 import { isApiError } from "../api/errors.js";
@@ -594,6 +595,7 @@ export class Agent implements PodLogSource {
       },
       getConfigMap: (ns, name) => this.getConfigMap(ns, name),
       getSecret: (ns, name) => this.getSecret(ns, name),
+      serviceEnv: (ns, links) => this.serviceEnvFor(ns, links),
       imageID: (image) => this.imageIds.get(normalizeImageRef(image)) ?? "",
       learnImageID: (image) => this.learnImageID(image),
       onError: (e, pod) => this.onError(e, pod),
@@ -663,6 +665,13 @@ export class Agent implements PodLogSource {
       if (isApiError(e, "NotFound")) return undefined;
       throw e;
     }
+  }
+
+  private async serviceEnvFor(namespace: string, links: boolean): Promise<Record<string, string>> {
+    const services = links ? (await this.client.list(R.services, namespace)).items : [];
+    const api = namespace === "default" && links ? undefined : await this.getOrUndefined(R.services, "default", "kubernetes");
+    // The namespace's own Services first: a Service named "kubernetes" there wins, as with the kubelet's map.
+    return serviceEnv([...services, ...(api ? [api] : [])]);
   }
 
   private async learnImageID(image: string): Promise<void> {

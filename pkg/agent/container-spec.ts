@@ -22,6 +22,8 @@ export interface SpecContext {
   getConfigMap(name: string): Promise<V1ConfigMap | undefined>;
   /** Fetches a Secret of the pod's namespace; undefined when it does not exist (or no source is wired). */
   getSecret?(name: string): Promise<V1Secret | undefined>;
+  /** The Service variables (service-env.ts) the container starts with; explicit env overrides them. */
+  serviceEnv?(): Promise<Record<string, string>>;
 }
 
 /** A Secret's data values decoded (the API server has checked they are base64). */
@@ -162,7 +164,7 @@ export function memoryVolumes(pod: AgentPod): Map<string, number | undefined> {
 
 /** envFrom first, then env (later wins), with $(VAR) references to earlier variables expanded. */
 export async function buildEnv(pod: AgentPod, c: V1Container, ctx: SpecContext): Promise<Record<string, string>> {
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...(await ctx.serviceEnv?.()) };
   const cms = new Map<string, V1ConfigMap | undefined>();
   const configMap = async (name: string) => {
     if (!cms.has(name)) cms.set(name, await ctx.getConfigMap(name));

@@ -53,6 +53,8 @@ export interface WorkerContext {
   getConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined>;
   /** A Secret, or undefined when it does not exist. */
   getSecret?(namespace: string, name: string): Promise<V1Secret | undefined>;
+  /** Service variables for a pod of this namespace (with links: the namespace's Services; always default/kubernetes). */
+  serviceEnv?(namespace: string, links: boolean): Promise<Record<string, string>>;
   /** Image id for status.imageID, "" until known; looked up after a successful ensureImage. */
   imageID(image: string): string;
   learnImageID(image: string): Promise<void>;
@@ -493,6 +495,7 @@ export class PodWorker {
         volumePaths: env.volumePaths,
         getConfigMap: (name) => this.ctx.getConfigMap(String(pod.metadata.namespace), name),
         getSecret: async (name) => this.ctx.getSecret?.(String(pod.metadata.namespace), name),
+        serviceEnv: () => this.ctx.serviceEnv?.(String(pod.metadata.namespace), pod.spec.enableServiceLinks !== false) ?? Promise.resolve({}),
       });
     } catch (e) {
       if (!(e instanceof ContainerConfigError)) throw e;

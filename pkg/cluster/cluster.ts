@@ -25,6 +25,9 @@ import { mkdirSync } from "node:fs";
 import { setUpPodNetwork, type PodNetworkSetup } from "./pod-network.js";
 import type { ClusterNetwork } from "../runtime/docker-network.js";
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
+import { publishKubernetesService, relayToApiServer } from "./kubernetes-service.js";
+import type { Server } from "node:net";
+import type { Client } from "../client/client.js";
 import { buildLabTools, heartbeatFor, startSimulatedNodes, type LabTools } from "./lab-tools.js";
 import { buildMetricsPipeline, type MetricsPipeline } from "../metrics/pipeline.js";
 import type { HpaTuning } from "../controllers/quota-hpa.js";
@@ -120,6 +123,27 @@ function streamsOf(agent: Agent | undefined): PodStreamTarget | undefined {
   return t;
 }
 
+/**
+ * Points default/kubernetes at the bridge's address, relaying to the API server
+ * when it listens on loopback only. Returns how to stop the relay.
+ */
+async function servePodsTheApi(client: Client, cp: ControlPlane, gateway: string, host: string | undefined, notice: (line: string) => void): Promise<(() => Promise<void>) | undefined> {
+  const api = new URL(cp.url);
+  const port = Number(api.port);
+  const everywhere = host === "0.0.0.0" || host === "::";
+  let relay: Server | undefined;
+  if (!everywhere) {
+    try {
+      relay = await relayToApiServer(gateway, port, { host: api.hostname, port });
+    } catch (e) {
+      notice(`pods cannot reach the API server through the kubernetes Service: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+  await publishKubernetesService(client, { clusterIP: cp.kubernetesServiceIp, endpoint: { ip: gateway, port } });
+  return relay ? () => new Promise<void>((resolve) => relay!.close(() => resolve())) : undefined;
+}
+
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const agents = new Map<string, Agent>();
   const onError = opts.onError ?? ((c, e) => process.stderr.write(`${c}: ${e.message}\n`));
@@ -141,7 +165,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     }
   }
   // The dashboard is on unless a caller turns it off (dashboard: false).
-  const cp = await startControlPlane({ dashboard: true, serviceCidr: net?.network.serviceRange, ...opts, plugins: [...(opts.plugins ?? []), metrics.apiPlugin, ...tools.plugins], podLogs: (node) => agents.get(node), podStreams: (node) => streamsOf(agents.get(node)) });
+  const cp = await startControlPlane({ dashboard: true, serviceCidr: net?.network.serviceRange, ...opts, extraHosts: [...(opts.extraHosts ?? []), ...(net ? [net.network.gateway] : [])], plugins: [...(opts.plugins ?? []), metrics.apiPlugin, ...tools.plugins], podLogs: (node) => agents.get(node), podStreams: (node) => streamsOf(agents.get(node)) });
   const client = new InProcessClient(cp.registry);
   const informers = new InformerFactory(client);
   metrics.attach(client, informers);
@@ -231,6 +255,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         // Without DNS pods still run; names just do not resolve. Say why (port 53 needs privileges).
         notice(`cluster DNS is off: ${(e as Error).message}`);
       }
+    }
+    if (net) {
+      // Pods reach the host at the bridge's address: the `kubernetes` Service's endpoint is there.
+      const stop = await servePodsTheApi(client, cp, net.network.gateway, opts.host, notice);
+      if (stop) stops.push(stop);
     }
     if (opts.ingressPort) {
       const ctl = new IngressController({ client, informers, host: opts.ingressHost, port: opts.ingressPort, onError: (e) => onError("ingress", e) });

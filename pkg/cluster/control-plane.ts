@@ -20,6 +20,8 @@ import { buildKubeconfig, kubeconfigYaml } from "../client/kubeconfig.js";
 import { ensureAdminToken, ensurePki, statePaths, writeFileAtomic, type StatePaths } from "./state-dir.js";
 import { InProcessClient } from "../client/in-process.js";
 import { CLUSTER_INFO_PATH, publishClusterInfo } from "./cluster-info.js";
+import { KUBERNETES_SERVICE_NAMES, kubernetesServiceIp, publishKubernetesService } from "./kubernetes-service.js";
+import { serviceCidr } from "../apiserver/address-block.js";
 import { watchServingCertificate } from "./cert-rotation.js";
 import type { Server as HttpsServer } from "node:https";
 
@@ -55,6 +57,8 @@ export interface ControlPlaneOptions {
 
 export interface ControlPlane {
   url: string;
+  /** The cluster IP of default/kubernetes. */
+  kubernetesServiceIp: string;
   paths: StatePaths;
   token: string;
   caPem: string;
@@ -77,7 +81,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // mkdir leaves an existing directory's mode alone; it holds keys, tokens and every Secret.
   if ((statSync(paths.dir).mode & 0o077) !== 0) chmodSync(paths.dir, 0o700);
   const host = opts.host ?? "127.0.0.1";
-  const pki = await ensurePki(paths, opts.extraHosts ?? []);
+  // The `kubernetes` Service's IP and names are on the serving certificate, for in-cluster clients.
+  const kubernetesIp = kubernetesServiceIp(opts.serviceCidr ?? serviceCidr().text);
+  const pki = await ensurePki(paths, [...new Set([...(opts.extraHosts ?? []), kubernetesIp, ...KUBERNETES_SERVICE_NAMES])]);
   const token = ensureAdminToken(paths);
 
   const store = await openStore(storeSpec(opts.store, paths));
@@ -122,12 +128,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   writeFileAtomic(paths.kubeconfig, kubeconfigYaml(buildKubeconfig({ server: url, caPem: pki.ca.certPem, token })));
   // Joining agents read the CA from kube-public/cluster-info; `skiff certs rotate` swaps the serving certificate in.
   await publishClusterInfo(new InProcessClient(registry, "system:apiserver"), url, pki.ca.certPem);
+  await publishKubernetesService(new InProcessClient(registry, "system:apiserver"), { clusterIP: kubernetesIp, endpoint: { ip: dialHost, port } });
   const certReloader = watchServingCertificate(app.server as HttpsServer, { cert: paths.servingCert, key: paths.servingKey }, { onError: (e) => process.stderr.write(`apiserver: serving certificate: ${e.message}\n`) });
 
   const started = app;
   const startedAuth = auth;
   return {
     url,
+    kubernetesServiceIp: kubernetesIp,
     paths,
     token,
     caPem: pki.ca.certPem,

@@ -3,7 +3,9 @@
 // from every pod and from the host, Service cluster IPs NATed in the kernel.
 // One two-node cluster shared by every case.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { promisify } from "node:util";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +16,8 @@ import { LABELS } from "../../pkg/runtime/runtime.js";
 import { R } from "../../pkg/api/kinds.js";
 import type { KubeObject } from "../../pkg/api/types.js";
 import { cidrContains } from "../../pkg/util/address-plan.js";
+
+const run = promisify(execFile);
 
 const dockerUp = await new DockerRuntime().ping();
 if (!dockerUp) console.warn("\n*** SKIPPING pod network tests: no Docker engine answers (bash scripts/docker-up.sh starts one) ***\n");
@@ -166,6 +170,19 @@ describe.skipIf(!dockerUp)("pod network on Docker", () => {
     const ip = await clusterIP("only-a");
     // server-a's own shell: whichever endpoint answers, the connection must work.
     await until(async () => (await execIn("server-a", "httpd", `timeout 5 wget -q -O - http://${ip}:81/ 2>&1`)).startsWith("server-"), 20_000);
+  });
+
+  it.skipIf(!isRoot)("lets a pod reach the API server through the kubernetes Service its environment names", async () => {
+    const ip = await clusterIP("kubernetes");
+    expect(cidrContains(cluster.network!.serviceRange, ip)).toBe(true);
+    expect(await execIn("client", "main", "echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT")).toBe(`${ip}:443`);
+    // busybox's TLS shares no cipher with the API server (it gets "handshake failure"), so a Node
+    // container on the cluster's network makes the request: TLS end to end through the cluster IP's
+    // NAT and the bridge relay, the server's certificate valid for kubernetes.default.svc.
+    const ca = readFileSync(join(dir, "pki", "ca.crt"), "utf8");
+    const script = `require("https").get({ host: "${ip}", servername: "kubernetes.default.svc", port: 443, path: "/livez", ca: process.env.CA }, (r) => r.on("data", (d) => process.stdout.write(d))).on("error", (e) => { console.log(e.message); process.exit(1); })`;
+    const { stdout } = await run("docker", ["run", "--rm", "--network", cluster.network!.name, "-e", `CA=${ca}`, "skiff/node:20", "node", "-e", script], { timeout: 30_000 });
+    expect(stdout.trim()).toBe("ok");
   });
 
   it("lets the host reach pod IPs and cluster IPs directly", async () => {
