@@ -17,6 +17,7 @@
 // follow Kubernetes 1.32. Not implemented: adopting orphan pods.
 import { R } from "../api/kinds.js";
 import { JOB_LABELS } from "../api/defaults/batch.js";
+import { podFromTemplate as podFromPodTemplate } from "../api/pod-template.js";
 import type { LabelSelectorObject } from "../api/selector.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
@@ -532,19 +533,7 @@ export function setCondition(conds: JobCondition[], type: string, status: string
 
 /** A pod from the Job's template, owned by it (generateName "<job>-"). */
 export function podFromTemplate(job: JobLike): KubeObject {
-  const t = structuredClone(job.spec?.template ?? {});
-  const labels = { ...(t.metadata?.labels ?? {}) };
   // Without a generated selector (no admission plugin) the controller's own uid label marks its pods.
-  if (!job.spec?.selector) {
-    labels[JOB_LABELS.controllerUid] ??= job.metadata.uid!;
-    labels[JOB_LABELS.jobName] ??= job.metadata.name!;
-  }
-  const meta: KubeObject["metadata"] = {
-    generateName: `${job.metadata.name}-`,
-    namespace: job.metadata.namespace,
-    labels,
-    ownerReferences: [newControllerRef(job)],
-  };
-  if (t.metadata?.annotations) meta.annotations = t.metadata.annotations;
-  return { apiVersion: "v1", kind: "Pod", metadata: meta, spec: t.spec };
+  const defaultLabels = job.spec?.selector ? undefined : { [JOB_LABELS.controllerUid]: job.metadata.uid!, [JOB_LABELS.jobName]: job.metadata.name! };
+  return podFromPodTemplate(job.spec?.template, { namespace: job.metadata.namespace, generateName: `${job.metadata.name}-`, controllerRef: newControllerRef(job), defaultLabels });
 }

@@ -10,6 +10,7 @@
 // and one LIST, no write), so a controller whose cache lags far behind, or a
 // second instance, does not act on a stale picture.
 import { R } from "../api/kinds.js";
+import { podFromTemplate } from "../api/pod-template.js";
 import { selectorOf, type LabelSelectorObject } from "../api/selector.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
@@ -178,7 +179,7 @@ export class ReplicaSetController implements Reconciler {
       SLOW_START_INITIAL_BATCH,
       async () => {
         try {
-          const pod = await this.opts.client.create<PodLike>(R.pods, rs.metadata.namespace, this.podFromTemplate(rs, `${rs.metadata.name}-${nameSuffix()}`));
+          const pod = await this.opts.client.create<PodLike>(R.pods, rs.metadata.namespace, podFromTemplate(rs.spec?.template, { namespace: rs.metadata.namespace, name: `${rs.metadata.name}-${nameSuffix()}`, generateName: `${rs.metadata.name}-`, controllerRef: newControllerRef(rs) }));
           this.events.event(rs, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`);
         } catch (e) {
           // The create will never be observed: stop waiting for it.
@@ -209,19 +210,6 @@ export class ReplicaSetController implements Reconciler {
       }
     });
     if (failure) throw failure;
-  }
-
-  private podFromTemplate(rs: ReplicaSetLike, name: string): KubeObject {
-    const t = structuredClone(rs.spec?.template ?? {});
-    const meta: KubeObject["metadata"] = {
-      name,
-      generateName: `${rs.metadata.name}-`,
-      namespace: rs.metadata.namespace,
-      labels: t.metadata?.labels ?? {},
-      ownerReferences: [newControllerRef(rs)],
-    };
-    if (t.metadata?.annotations) meta.annotations = t.metadata.annotations;
-    return { apiVersion: "v1", kind: "Pod", metadata: meta, spec: t.spec };
   }
 
   /** Write status when it changed; returns ms until a ready pod turns available (for requeue). */
