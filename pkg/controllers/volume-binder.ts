@@ -18,6 +18,7 @@ import {
   bestVolumeFor,
   claimClass,
   claimRefMatches,
+  defaultStorageClass,
   isWaitForFirstConsumer,
   SELECTED_NODE_ANNOTATION,
   STORAGE_PROVISIONER_ANNOTATION,
@@ -93,6 +94,21 @@ export class VolumeBinder implements Reconciler {
   }
 
   private async syncUnbound(claim: PersistentVolumeClaim): Promise<void> {
+    // Retroactive default class (Kubernetes 1.28+): a claim made before any default
+    // class existed gets it now. An explicit "" means "no class" and stays.
+    if (claim.spec?.storageClassName === undefined || claim.spec.storageClassName === null) {
+      const def = defaultStorageClass(this.opts.classes.list());
+      if (def?.metadata.name) {
+        const next = structuredClone(claim);
+        next.spec = { ...next.spec, storageClassName: def.metadata.name };
+        try {
+          await this.opts.client.update(R.persistentvolumeclaims, next);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+        return; // the update's event brings the claim back with its class
+      }
+    }
     const className = claimClass(claim);
     const sc = className ? this.opts.classes.get(undefined, className) : undefined;
     let node = claim.metadata.annotations?.[SELECTED_NODE_ANNOTATION];

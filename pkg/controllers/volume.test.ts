@@ -154,4 +154,16 @@ describe("the PersistentVolume controllers", () => {
     await eventually("retained volume object gone", () => gone(getVolume(pv.metadata.name!)));
     expect(existsSync(pv.spec!.hostPath!.path!)).toBe(true);
   });
+
+  it("gives a claim made while no default class existed the default class made later (retroactive default)", async () => {
+    await eventually("standard StorageClass", () => client.get(R.storageclasses, undefined, "standard").catch(() => undefined));
+    await client.delete(R.storageclasses, undefined, "standard");
+    await client.create(R.persistentvolumeclaims, "default", claim("early"));
+    expect((await getClaim("early")).spec?.storageClassName).toBeUndefined();
+    await client.create(R.persistentvolumeclaims, "default", claim("classless", { storageClassName: "" }));
+    await client.create(R.storageclasses, undefined, { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "late", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } }, provisioner: "skiff.dev/local-path" });
+    const c = await eventually("early bound", () => bound("early"));
+    expect(c.spec?.storageClassName).toBe("late");
+    expect((await getClaim("classless")).spec?.storageClassName).toBe(""); // "" means no class, and stays
+  });
 });

@@ -4,7 +4,7 @@
 // one call. Without a volumes directory there is no provisioner and no default
 // class: claims then bind only to volumes an administrator made.
 import { R } from "../api/kinds.js";
-import { podClaimNames, type PersistentVolume, type PersistentVolumeClaim, type StorageClass } from "../api/storage.js";
+import { isDefaultClass, podClaimNames, type PersistentVolume, type PersistentVolumeClaim, type StorageClass } from "../api/storage.js";
 import type { KubeObject } from "../api/types.js";
 import type { InformerFactory } from "../client/informer.js";
 import { keyOf } from "../client/lister.js";
@@ -70,8 +70,10 @@ export function registerVolumeControllers(opts: VolumeControllerOptions): Volume
     else for (const c of claims.lister.list()) if (!c.spec?.volumeName) claimQueue.add(keyOf(c));
   };
   volumes.addEventHandler({ add: volumeChanged, update: (_o, pv) => volumeChanged(pv), delete: volumeChanged });
-  // A class made after its claims lets them provision.
-  classes.addEventHandler({ add: (sc) => claims.lister.list().forEach((c) => !c.spec?.volumeName && c.spec?.storageClassName === sc.metadata.name && claimQueue.add(keyOf(c))) });
+  // A class made after its claims lets them provision; a new default class is given to claims without one.
+  const waitsFor = (sc: StorageClass, c: PersistentVolumeClaim) => !c.spec?.volumeName && (c.spec?.storageClassName === sc.metadata.name || (c.spec?.storageClassName == null && isDefaultClass(sc)));
+  const classChanged = (sc: StorageClass) => claims.lister.list().forEach((c) => waitsFor(sc, c) && claimQueue.add(keyOf(c)));
+  classes.addEventHandler({ add: classChanged, update: (o, sc) => o !== sc && classChanged(sc) });
   // Pods: a scheduled consumer lets a WaitForFirstConsumer claim bind; a pod gone frees its claims for deletion.
   const podChanged = (p: PodLike) => {
     for (const name of podClaimNames(p)) {
