@@ -86,7 +86,7 @@ export interface AgentOptions {
   imagePullBackoff?: Partial<BackoffConfig>;
   /** The container runtime is pinged this often (the kubelet's runtime status check). Default 2 s. */
   runtimeCheckMs?: number;
-  /** No answer from the runtime for this long: node NotReady, its pods not ready. Default 4 s. */
+  /** No answer from the runtime for this long: node NotReady, its pods not ready. Default 5 s. */
   runtimeDownAfterMs?: number;
   /** Hard eviction thresholds, the kubelet's flag syntax. Default "memory.available<100Mi,nodefs.available<10%,imagefs.available<15%"; "" = none. */
   evictionHard?: string;

@@ -9,7 +9,7 @@
 import { readdirSync, statfsSync } from "node:fs";
 import os from "node:os";
 import { parseQuantity } from "../api/quantity.js";
-import { LABELS, SANDBOX_CONTAINER, type ContainerRuntime } from "../runtime/runtime.js";
+import { LABELS, SANDBOX_CONTAINER, type ContainerRuntime, type ContainerStatus } from "../runtime/runtime.js";
 
 export interface Capacity {
   capacity: number;
@@ -43,9 +43,9 @@ export interface UsageSource {
 }
 
 /** Working set of every running skiff container of this node, summed per pod. */
-export async function podMemory(runtime: ContainerRuntime, nodeName: string): Promise<Map<string, number>> {
+export async function podMemory(runtime: ContainerRuntime, nodeName: string, listed?: ContainerStatus[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const list = await runtime.list({ [LABELS.node]: nodeName });
+  const list = listed ?? (await runtime.list({ [LABELS.node]: nodeName }));
   for (const c of list) {
     if (c.state !== "running" || c.labels[LABELS.container] === SANDBOX_CONTAINER) continue;
     const uid = c.labels[LABELS.podUid];
@@ -109,9 +109,11 @@ export class ModelUsage implements UsageSource {
     const memory = parseQuantity(this.opts.memory).toNumber();
     const disk = this.opts.diskBytes ?? 100 * 1024 ** 3;
     const pids = this.opts.pids ?? 32_768;
-    const perPod = await podMemory(this.runtime, this.nodeName);
+    // One list per pass: with thousands of simulated nodes each scan walks every container.
+    const listed = await this.runtime.list({ [LABELS.node]: this.nodeName });
+    const perPod = await podMemory(this.runtime, this.nodeName, listed);
     const images = await this.runtime.listImages();
-    const containers = (await this.runtime.list({ [LABELS.node]: this.nodeName })).filter((c) => c.state === "running").length;
+    const containers = listed.filter((c) => c.state === "running").length;
     let used = 0;
     for (const v of perPod.values()) used += v;
     const imageBytes = images.reduce((n, i) => n + i.sizeBytes, 0);

@@ -9,8 +9,12 @@ import { rfc3339 } from "./types.js";
 
 /** How often the runtime is pinged. The kubelet checks runtime status every 5 s; 10 s is our budget to NotReady. */
 export const DEFAULT_RUNTIME_CHECK_MS = 2_000;
-/** Silence after which the runtime counts as down: two missed checks, so one slow ping under load is not an outage. */
-export const DEFAULT_RUNTIME_DOWN_AFTER_MS = 4_000;
+/**
+ * Silence after which the runtime counts as down: at least two missed checks,
+ * so a slow ping on a loaded machine is not an outage; with the 2 s period the
+ * node is NotReady at most ~7 s after the engine went away.
+ */
+export const DEFAULT_RUNTIME_DOWN_AFTER_MS = 5_000;
 
 export type RuntimeTransition = "down" | "up" | undefined;
 
