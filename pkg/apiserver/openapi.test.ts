@@ -58,11 +58,9 @@ function kubectlTrustsServer(d: OpenApiDocument, gvk: { group: string; version: 
 }
 
 describe("openApiIndex", () => {
-  test("lists every served group-version with a content hash (and builds fast)", () => {
-    const start = performance.now();
+  // How fast the documents build is a benchmark's business (timing here is noisy), not this test's.
+  test("lists every served group-version with a content hash", () => {
     const index = openApiIndex();
-    const ms = performance.now() - start;
-    expect(ms).toBeLessThan(1000);
 
     expect(Object.keys(index.paths).sort()).toEqual([...new Set(RESOURCES.map(groupVersionPath))].sort());
     expect(Object.keys(index.paths)).toEqual(expect.arrayContaining(["api/v1", "apis/apps/v1", "apis/policy/v1", "apis/scheduling.k8s.io/v1"]));

@@ -94,12 +94,10 @@ describe("manifest decoder", { timeout: FUZZ_TIMEOUT_MS }, () => {
       Array.from({ length: 20_000 }, (_, i) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}`).join("\n"),
       '{"a":1}'.repeat(20_000),
     ];
-    for (const text of inputs) {
-      const start = Date.now();
-      outcome("decode-extremes", () => decodeText(text, "big.yaml"), [ManifestErrors]);
-      expect(Date.now() - start, text.slice(0, 40)).toBeLessThan(20_000);
-    }
-  });
+    // Each must end with documents or ManifestErrors (no hang, no other exception); the
+    // test's timeout is the hang guard — a per-input stopwatch only measured the machine's load.
+    for (const text of inputs) outcome("decode-extremes", () => decodeText(text, "big.yaml"), [ManifestErrors]);
+  }, FUZZ_TIMEOUT_MS);
 });
 
 describe("defaulting and validation on random object trees", { timeout: FUZZ_TIMEOUT_MS }, () => {
