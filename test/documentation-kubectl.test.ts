@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { haveKubectl, kubectlFor, type Kubectl } from "./helpers/kubectl.js";
 import { startLabCluster, type LabCluster } from "./helpers/lab-cluster.js";
+import { eventually } from "./helpers/eventually.js";
 
 if (!haveKubectl) console.warn("\n*** SKIPPING documentation kubectl tests: kubectl not found ***\n");
 
@@ -13,7 +14,7 @@ describe.skipIf(!haveKubectl)("documentation manifests with real kubectl", () =>
   let k: Kubectl;
 
   beforeAll(async () => {
-    lab = await startLabCluster({ nodes: 1 });
+    lab = await startLabCluster({ nodes: 1, podGcQuarantineMs: 1_000 });
     k = kubectlFor(lab.dir);
   });
   afterAll(async () => {
@@ -146,5 +147,21 @@ spec:
     expect(svc.metadata.labels).toEqual({ component: "apiserver", provider: "kubernetes" });
     const ep = await k.json<{ subsets: Array<{ addresses: Array<{ ip: string }>; ports: Array<{ port: number }> }> }>("get", "endpoints", "kubernetes");
     expect(`https://${ep.subsets[0].addresses[0].ip}:${ep.subsets[0].ports[0].port}`).toBe(lab.cluster.controlPlane.url);
+  });
+
+  it("collects a pod bound to a node that does not exist, even one left Terminating by a delete", async () => {
+    const r = await k.apply(
+      "ghost-pod",
+      `apiVersion: v1
+kind: Pod
+metadata: {name: on-ghost}
+spec:
+  nodeName: ghost-node
+  containers: [{name: c, image: skiff/busybox:latest}]
+`,
+    );
+    expect(r.stderr).toBe("");
+    await k.ok("delete", "pod", "on-ghost", "--wait=false");
+    await eventually("the pod GC to remove it", async () => (await k.run(["get", "pod", "on-ghost"])).stderr.includes("NotFound"), { timeoutMs: 20_000 });
   });
 });

@@ -49,6 +49,8 @@ export interface ClusterOptions extends ControlPlaneOptions {
   proxy?: boolean;
   nodeGracePeriodMs?: number;
   podEvictionTimeoutMs?: number;
+  /** The pod GC's wait before collecting pods of a node that does not exist (default 40 s, as Kubernetes). */
+  podGcQuarantineMs?: number;
   /** Progress and notices ("Docker is not answering…"). */
   log?: (line: string) => void;
   onError?: (component: string, e: Error) => void;
@@ -183,6 +185,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       informers,
       nodeGracePeriodMs: opts.nodeGracePeriodMs,
       podEvictionTimeoutMs: opts.podEvictionTimeoutMs,
+      podGcQuarantineMs: opts.podGcQuarantineMs,
       onError: (name, _key, e) => onError(name, e),
       metrics: metrics.sampler,
       hpa: opts.hpa,

@@ -2,6 +2,7 @@
 // runners for every controller. Event handlers only map an event to the keys
 // that may need work (a pod event → its ReplicaSet and that ReplicaSet's
 // Deployment); the reconcilers decide what, if anything, to do.
+import { PodGarbageCollector } from "./pod-gc.js";
 import { R, type ResourceInfo } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
@@ -36,6 +37,8 @@ export interface StartControllersOptions {
   recorder?: EventRecorder;
   nodeGracePeriodMs?: number;
   podEvictionTimeoutMs?: number;
+  /** How long the pod GC waits before collecting the pods of a node that does not exist (default 40 s). */
+  podGcQuarantineMs?: number;
   /** Workers per controller. Default 4. */
   workers?: number;
   /** The clock CronJob schedules follow (tests advance a FakeClock); default `clock`. */
@@ -177,6 +180,10 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   const gcQueue = queue("garbage-collector");
   const nodeLifecycle = registerNodeLifecycle({ client, nodes, leases, pods, clock, events: sink("node-controller"), opts });
   const nodeController = nodeLifecycle.controller;
+  const podGc = new PodGarbageCollector({ client, pods: pods.lister, nodes: nodes.lister, clock, quarantineMs: opts.podGcQuarantineMs });
+  const podGcQueue = queue("pod-gc");
+  pods.addEventHandler(handler<PodLike>((pod) => addAll(podGcQueue, podGc.podChanged(pod))));
+  nodes.addEventHandler({ delete: (n) => addAll(podGcQueue, podGc.nodeDeleted(pods.lister.byIndex(BY_NODE_NAME, n.metadata.name!))) });
   const nodeQueue = nodeLifecycle.queue;
   const addAll = (q: WorkQueue, keys: string[]) => {
     for (const k of keys) q.add(k);
@@ -218,6 +225,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     runner(deployController, deployQueue),
     runner(gc, gcQueue),
     runner(nodeController, nodeQueue),
+    runner(podGc, podGcQueue),
     runner(endpoints, endpointsQueue),
     ...batch.loops.map((l) => runner(l.reconciler, l.queue)),
     ...sets.loops.map((l) => runner(l.reconciler, l.queue)),
