@@ -5,8 +5,9 @@
 //   [--pods N] [--nodes N] [--no-events] [--cycle-only] [--decisions]
 //
 // --decisions records every decision for `skiff why` (decision-store.ts): the
-// cycle pays for the score trace and compaction, end to end also for the
-// coalesced ConfigMap writes. Compare with and without to see what they cost.
+// cycle pays for the score trace and the capture, end to end also for filing
+// the captures in the scheduler's bounded in-memory store. Compare with and
+// without to see what they cost.
 //
 // Three measurements:
 // - cycle: scheduleOne + assume over an in-memory snapshot, no I/O — the
@@ -28,7 +29,7 @@ import { InProcessClient } from "../pkg/client/in-process.js";
 import { InformerFactory } from "../pkg/client/informer.js";
 import { buildSnapshot } from "../pkg/scheduler/cache.js";
 import { captureDecision, compactCapture, type DecisionCapture } from "../pkg/scheduler/decision.js";
-import { DecisionRecorder, packDecision } from "../pkg/scheduler/decision-store.js";
+import { DecisionRecorder } from "../pkg/scheduler/decision-store.js";
 import { newScoreTrace } from "../pkg/scheduler/framework.js";
 import { makeNode, makePod } from "../pkg/scheduler/fixtures.js";
 import type { Node, Pod } from "../pkg/scheduler/framework.js";
@@ -104,7 +105,7 @@ function cycleBench(makePodAt: (i: number) => Pod = fakePod): { podsPerSec: numb
   for (const pod of pods) {
     const r = scheduleOne(pod, snap, { startIndex: start, trace });
     start = (start + r.evaluatedNodes) % nodeCount;
-    // What DecisionRecorder.record() does synchronously; compaction and writes are end-to-end's business.
+    // What DecisionRecorder.record() does synchronously; compaction waits for a reader.
     if (trace) {
       const c = captureDecision(pod, r, trace, snap, { nowMs: 0 });
       if (captured++ % 100 === 0) sample.push(c);
@@ -117,8 +118,8 @@ function cycleBench(makePodAt: (i: number) => Pod = fakePod): { podsPerSec: numb
   const used = process.cpuUsage(cpu0);
   const cpuSeconds = (used.user + used.system) / 1e6;
   if (sample.length > 0) {
-    const bytes = sample.reduce((n, c) => n + JSON.stringify(packDecision(compactCapture(c))).length, 0);
-    console.log(`decision records: ${Math.round(bytes / sample.length)} bytes per stored record on average (a sample of ${sample.length})`);
+    const bytes = sample.reduce((n, c) => n + JSON.stringify(compactCapture(c)).length, 0);
+    console.log(`decision records: ${Math.round(bytes / sample.length)} bytes per compacted record on average (a sample of ${sample.length})`);
   }
   return { podsPerSec: podCount / seconds, seconds, cpuSeconds, podsPerCpuSec: podCount / cpuSeconds, unschedulable };
 }
@@ -133,7 +134,7 @@ async function endToEndBench(): Promise<{ podsPerSec: number; seconds: number; c
     for (let i = 0; i < nodeCount; i++) await client.create(R.nodes, undefined, fakeNode(i));
     const informers = new InformerFactory(client);
     const recorder = withEvents ? new EventRecorder(client, "default-scheduler") : undefined;
-    const decisions = withDecisions ? new DecisionRecorder({ client }) : undefined;
+    const decisions = withDecisions ? new DecisionRecorder() : undefined;
     const scheduler = new Scheduler({ client, informers, recorder, decisions });
     await scheduler.start();
 
@@ -162,7 +163,7 @@ async function endToEndBench(): Promise<{ podsPerSec: number; seconds: number; c
 
     await scheduler.stop();
     await recorder?.flush();
-    if (decisions) console.log(`decision records: ${decisions.recorded} recorded in ${decisions.writes} ConfigMap writes`);
+    if (decisions) console.log(`decision records: ${decisions.recorded} recorded, ${decisions.size()} kept in memory`);
     informers.stopAll();
     return { podsPerSec: podCount / seconds, seconds, cpuSeconds, createSeconds, bound, overcommitted };
   } finally {

@@ -1,9 +1,12 @@
 // `skiff why pod NAME`: why a pod runs where it runs, or why it is Pending,
-// and what the controllers did to it (pkg/why).
+// and what the controllers did to it (pkg/why). Asked of the API server's
+// /why route, which has the scheduler's in-memory decision records; a server
+// without that route gets the same report made here, without the record.
 import { ApiError } from "../../pkg/api/errors.js";
 import { HttpClient } from "../../pkg/client/http-client.js";
 import { formatWhy } from "../../pkg/why/format.js";
-import { explainPod } from "../../pkg/why/why.js";
+import { explainPod, type WhyReport } from "../../pkg/why/why.js";
+import type { RestClient } from "../../pkg/client/rest.js";
 import { connect, ExitError, type GlobalOptions } from "../context.js";
 import { toYaml } from "../output.js";
 
@@ -24,7 +27,7 @@ export async function runWhy(o: WhyOptions): Promise<void> {
   if (!name) throw new ExitError(1, "error: which pod? skiff why pod NAME");
   const s = connect(o.globals);
   try {
-    const report = await explainPod(new HttpClient(s.client), s.namespace, name);
+    const report = await askServer(s.client, s.namespace, name);
     if (o.output === "json") process.stdout.write(JSON.stringify(report, null, 2) + "\n");
     else if (o.output === "yaml") process.stdout.write(toYaml(report));
     else process.stdout.write(formatWhy(report));
@@ -34,5 +37,16 @@ export async function runWhy(o: WhyOptions): Promise<void> {
     throw e;
   } finally {
     s.client.close();
+  }
+}
+
+async function askServer(client: RestClient, namespace: string, name: string): Promise<WhyReport> {
+  const path = `/apis/skiff.dev/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/why`;
+  try {
+    return await client.request<WhyReport>("GET", path);
+  } catch (e) {
+    // No such route (or no such pod: explainPod says so in the usual words).
+    if (e instanceof ApiError && e.reason === "NotFound") return explainPod(new HttpClient(client), namespace, name);
+    throw e;
   }
 }

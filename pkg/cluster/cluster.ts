@@ -195,7 +195,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     });
     stops.push(() => controllers.stop());
 
-    const scheduler = new Scheduler({ client, informers, recorder: recorder("default-scheduler"), decisions: tools.decisions(client), onError: (e) => onError("scheduler", e) });
+    const scheduler = new Scheduler({ client, informers, recorder: recorder("default-scheduler"), decisions: tools.decisions, onError: (e) => onError("scheduler", e) });
     await scheduler.start();
     stops.push(() => scheduler.stop());
 

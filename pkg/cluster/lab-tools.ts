@@ -1,8 +1,8 @@
 // What `skiff up` adds for labs on top of the plain cluster (issue 13), kept
 // out of cluster.ts so that file stays wiring only:
 //
-// - decision records for `skiff why` (the scheduler's DecisionRecorder) and the
-//   /why route the dashboard reads;
+// - decision records for `skiff why` (the scheduler's DecisionRecorder, in
+//   memory) and the /why route that serves them to the CLI and the dashboard;
 // - chaos: per-agent FaultyClients (partition, slow-node), the agents
 //   themselves (kill-node), their runtimes (oom), and the /chaos route;
 // - simulated nodes (`--fake-nodes N`): agents fake-1..N on their own
@@ -34,8 +34,8 @@ export interface LabTools {
   plugins: Array<(app: FastifyInstance) => void | Promise<void>>;
   /** Call once the cluster's client exists. */
   attach(client: Client, recorder: EventRecorder): void;
-  /** The scheduler's decision sink. */
-  decisions(client: Client): DecisionRecorder;
+  /** The scheduler's decision records, read by the /why route. */
+  readonly decisions: DecisionRecorder;
   /** The client a node agent gets: chaos can slow it down or cut it off. */
   agentClient(node: string, client: Client): Client;
   /** The runtime a node agent gets: chaos stop-runtime can cut it off (the engine itself keeps running). */
@@ -54,8 +54,9 @@ export function buildLabTools(opts: { onError?: (component: string, e: Error) =>
   const runtimes = new Map<string, ContainerRuntime>();
   const clients = new Map<string, FaultyClient>();
   const switches = new Map<string, CuttableRuntime>();
+  const decisions = new DecisionRecorder({ onError: (e) => opts.onError?.("scheduler decisions", e) });
   return {
-    plugins: [whyApiPlugin(() => client), chaosApiPlugin(() => chaos), imagesApiPlugin(() => runtimes)],
+    plugins: [whyApiPlugin(() => client, decisions), chaosApiPlugin(() => chaos), imagesApiPlugin(() => runtimes)],
     attach(c, recorder) {
       client = c;
       chaos = new ChaosController({
@@ -70,7 +71,7 @@ export function buildLabTools(opts: { onError?: (component: string, e: Error) =>
         onError: (e) => opts.onError?.("chaos", e),
       });
     },
-    decisions: (c) => new DecisionRecorder({ client: c, onError: (e) => opts.onError?.("scheduler decisions", e) }),
+    decisions,
     agentClient(node, c) {
       const fc = new FaultyClient(c, node);
       clients.set(node, fc);

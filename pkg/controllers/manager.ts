@@ -14,7 +14,6 @@ import { registerEndpointsController } from "./endpoints.js";
 import type { Clock } from "../util/clock.js";
 import { DeploymentController, type DeploymentLike } from "./deployment.js";
 import { BY_UID, GarbageCollector, uidIndex } from "./garbage-collector.js";
-import { watchDecisionRecords } from "./decision-records.js";
 import { BY_NODE_NAME, installOwnerIndexes, nodeNameIndex } from "./indexes.js";
 import { LEASE_NAMESPACE, NodeLifecycleController, type LeaseLike, type NodeLike } from "./node-lifecycle.js";
 import { ReplicaSetController, type ReplicaSetLike } from "./replicaset.js";
@@ -156,14 +155,12 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     clock,
     events: sink("deployment-controller"),
   });
-  const decisionRecords = watchDecisionRecords(client, clock);
   const services = informers.for<KubeObject>(R.services);
   installOwnerIndexes(services);
   services.addIndex(BY_UID, uidIndex);
   const gc = new GarbageCollector({
     client,
     resources: [
-      decisionRecords.monitored,
       { info: R.services, lister: services.lister },
       { info: R.pods, lister: pods.lister },
       { info: R.replicasets, lister: replicaSets.lister },
@@ -210,7 +207,6 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
   deployments.addEventHandler(gcHandler<DeploymentLike>(R.deployments));
   for (const m of batch.monitored) informers.for(m.info).addEventHandler(gcHandler(m.info));
   for (const m of [...sets.monitored, ...coreApi.monitored]) informers.for(m.info).addEventHandler(gcHandler(m.info));
-  decisionRecords.informer.addEventHandler(gcHandler(R.configmaps));
   services.addEventHandler(gcHandler(R.services));
   monitorCustomResources(informers, gc, (info) => gcHandler(info));
 
@@ -234,7 +230,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     ...volumes.loops.map((l) => runner(l.reconciler, l.queue)),
   ];
 
-  await Promise.all([informers.startAll(), decisionRecords.informer.start()]);
+  await informers.startAll();
   for (const r of runners) r.start();
 
   let stopping: Promise<void> | undefined;
@@ -251,7 +247,6 @@ export async function startControllers(opts: StartControllersOptions): Promise<R
     stop() {
       stopping ??= (async () => {
         await Promise.all(runners.map((r) => r.stop()));
-        decisionRecords.informer.stop();
         await Promise.all(recorders.map((r) => r.flush()));
       })();
       return stopping;

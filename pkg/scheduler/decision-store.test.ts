@@ -1,26 +1,13 @@
-import { beforeEach, describe, expect, it } from "vitest";
-import { R } from "../api/kinds.js";
-import { Registry } from "../apiserver/registry.js";
-import { InProcessClient } from "../client/in-process.js";
-import { openStore } from "../store/index.js";
+import { describe, expect, it } from "vitest";
 import { buildSnapshot } from "./cache.js";
-import { DECISIONS_LABEL, DecisionRecorder, decisionLocation, decisionsOf, findDecision, mergeDecisions, packDecision, unpackDecision } from "./decision-store.js";
-import type { Decision } from "./decision.js";
+import { DecisionRecorder, decisionBucket } from "./decision-store.js";
 import { makeNode, makePod } from "./fixtures.js";
 import { newScoreTrace, type Pod } from "./framework.js";
 import { scheduleOne } from "./schedule-one.js";
 
-let client: InProcessClient;
-
-beforeEach(async () => {
-  const store = await openStore("memory");
-  const registry = new Registry(store);
-  await registry.bootstrap();
-  client = new InProcessClient(registry);
-});
-
-function owned(name: string, ownerUid: string): Pod {
+function owned(name: string, ownerUid: string, namespace = "default"): Pod {
   const p = makePod(name, { ownerUid, cpu: "100m" });
+  p.metadata.namespace = namespace;
   p.metadata.ownerReferences![0].name = `rs-${ownerUid}`;
   return p;
 }
@@ -36,85 +23,78 @@ function recordAll(rec: DecisionRecorder, pods: Pod[]): void {
 }
 
 describe("DecisionRecorder", () => {
-  it("keeps the last N decisions per owner in one ConfigMap, written once per flush", async () => {
-    const rec = new DecisionRecorder({ client, maxPerOwner: 20, flushMs: 60_000 });
+  it("keeps the last N decisions per owner, compacted when read", () => {
+    const rec = new DecisionRecorder({ maxPerOwner: 20 });
     const pods = Array.from({ length: 30 }, (_, i) => owned(`web-${i}`, "u1"));
     recordAll(rec, pods);
-    await rec.flush();
     expect(rec.recorded).toBe(30);
-    expect(rec.writes).toBe(1);
-    const cm = await client.get(R.configmaps, "default", "skiff-decisions-u1");
-    expect(cm.metadata.labels?.[DECISIONS_LABEL]).toBe("true");
-    expect(cm.metadata.ownerReferences).toEqual([{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs-u1", uid: "u1", blockOwnerDeletion: false }]);
-    const list = decisionsOf(cm);
-    expect(list.map((d) => d.pod)).toEqual(pods.slice(10).map((p) => p.metadata.name));
-    expect(await findDecision(client, pods[29])).toMatchObject({ pod: "web-29", result: "Scheduled" });
-    expect(await findDecision(client, pods[0])).toBeUndefined();
+    expect(rec.size()).toBe(20);
+    const d = rec.find(pods[29]);
+    expect(d).toMatchObject({ pod: "web-29", uid: pods[29].metadata.uid, result: "Scheduled", requests: { cpu: "100m" } });
+    expect(d!.scores[0].node).toBe(d!.node);
+    // Read twice, compacted once.
+    expect(rec.find(pods[29])).toBe(d);
+    expect(rec.find(pods[10])).toMatchObject({ pod: "web-10" });
+    expect(rec.find(pods[9])).toBeUndefined();
   });
 
-  it("merges with what is already stored and keeps one record per pod", async () => {
-    const rec = new DecisionRecorder({ client, maxPerOwner: 5, flushMs: 60_000 });
-    recordAll(rec, [owned("a", "u2"), owned("b", "u2")]);
-    await rec.flush();
-    // A second recorder (a restarted scheduler) knows nothing of the first.
-    const rec2 = new DecisionRecorder({ client, maxPerOwner: 5, flushMs: 60_000 });
-    recordAll(rec2, [owned("b", "u2"), owned("c", "u2")]);
-    await rec2.flush();
-    const list = decisionsOf(await client.get(R.configmaps, "default", "skiff-decisions-u2"));
-    expect(list.map((d) => d.pod)).toEqual(["a", "b", "c"]);
+  it("keeps one record per pod, the newest", () => {
+    const rec = new DecisionRecorder({ maxPerOwner: 2 });
+    const [a, b] = [owned("a", "u2"), owned("b", "u2")];
+    recordAll(rec, [a, b]);
+    // a again: it becomes the newest, so c pushes b out, not a.
+    recordAll(rec, [a]);
+    recordAll(rec, [owned("c", "u2")]);
+    expect(rec.find(a)).toBeDefined();
+    expect(rec.find(b)).toBeUndefined();
+    expect(rec.size()).toBe(2);
   });
 
-  it("survives someone else writing the ConfigMap in between", async () => {
-    const rec = new DecisionRecorder({ client, flushMs: 60_000 });
-    recordAll(rec, [owned("a", "u3")]);
-    await rec.flush();
-    const cm = await client.get(R.configmaps, "default", "skiff-decisions-u3");
-    await client.update(R.configmaps, { ...cm, metadata: { ...cm.metadata, annotations: { touched: "yes" } } });
-    recordAll(rec, [owned("b", "u3")]);
-    await rec.flush();
-    const list = decisionsOf(await client.get(R.configmaps, "default", "skiff-decisions-u3"));
-    expect(list.map((d) => d.pod)).toEqual(["a", "b"]);
+  it("does not give a recreated pod (same name, new uid) its predecessor's record", () => {
+    const rec = new DecisionRecorder();
+    const old = owned("db-0", "u3");
+    recordAll(rec, [old]);
+    const again = owned("db-0", "u3");
+    again.metadata.uid = "another-uid";
+    expect(rec.find(old)).toBeDefined();
+    expect(rec.find(again)).toBeUndefined();
   });
 
-  it("writes on its own after flushMs and groups standalone pods together", async () => {
-    const rec = new DecisionRecorder({ client, flushMs: 20 });
-    recordAll(rec, [makePod("solo-1"), makePod("solo-2"), owned("x", "u4")]);
-    const deadline = Date.now() + 10_000;
-    let list: Decision[] = [];
-    while (Date.now() < deadline) {
-      try {
-        list = decisionsOf(await client.get(R.configmaps, "default", "skiff-decisions-standalone"));
-        if (list.length === 2) break;
-      } catch {
-        // not written yet
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(list.map((d) => d.pod)).toEqual(["solo-1", "solo-2"]);
-    expect(decisionLocation(makePod("solo-1")).owner).toBeUndefined();
-    await rec.stop();
+  it("files pods by namespace and owner, standalone pods together per namespace", () => {
+    const rec = new DecisionRecorder({ maxPerOwner: 1 });
+    const [x, y] = [owned("x", "u4", "a"), owned("x", "u4", "b")];
+    recordAll(rec, [x, y, makePod("solo-1"), makePod("solo-2")]);
+    expect(decisionBucket(x).key).toBe("a/u4");
+    expect(decisionBucket(makePod("solo-1"))).toEqual({ key: "default/", standalone: true });
+    expect(rec.find(x)).toMatchObject({ pod: "x" });
+    expect(rec.find(y)).toMatchObject({ pod: "x" });
+    // Standalone pods share a bucket that keeps 5× as many.
+    expect(rec.find(makePod("solo-1"))).toMatchObject({ pod: "solo-1" });
+    expect(rec.find(makePod("solo-2"))).toMatchObject({ pod: "solo-2" });
   });
-});
 
-describe("packDecision", () => {
-  it("stores the score table as a header and rows, and reads it back the same", async () => {
-    const rec = new DecisionRecorder({ client, flushMs: 60_000 });
-    recordAll(rec, [owned("a", "u5"), owned("b", "u5")]);
-    await rec.flush();
-    const cm = await client.get(R.configmaps, "default", "skiff-decisions-u5");
-    const raw = JSON.parse((cm as unknown as { data: { decisions: string } }).data.decisions) as Array<Record<string, unknown>>;
-    expect(raw[1].scores).toBeUndefined();
-    expect(raw[1].table).toMatchObject({ plugins: expect.arrayContaining(["NodeResourcesLeastAllocated"]) });
-    const b = decisionsOf(cm)[1];
-    expect(unpackDecision(packDecision(b))).toEqual(b);
-    expect(b.scores[0]).toMatchObject({ node: b.node });
-    expect(JSON.stringify(packDecision(b)).length).toBeLessThan(JSON.stringify(b).length);
+  it("keeps at most maxOwners owners, dropping the least recently recorded", () => {
+    const rec = new DecisionRecorder({ maxOwners: 3 });
+    const pods = ["o1", "o2", "o3"].map((o) => owned(`p-${o}`, o));
+    recordAll(rec, pods);
+    recordAll(rec, [owned("p2-o1", "o1")]); // o1 is recent again
+    recordAll(rec, [owned("p-o4", "o4")]); // o2 goes
+    expect(rec.find(pods[0])).toBeDefined();
+    expect(rec.find(pods[1])).toBeUndefined();
+    expect(rec.find(pods[2])).toBeDefined();
+    expect(rec.size()).toBe(4);
   });
-});
 
-describe("mergeDecisions", () => {
-  const d = (pod: string) => ({ pod }) as Decision;
-  it("replaces a pod's older record and keeps the newest max", () => {
-    expect(mergeDecisions([d("a"), d("b"), d("c")], [d("a"), d("e")], 3).map((x) => x.pod)).toEqual(["c", "a", "e"]);
+  it("records nothing but reports the error when a capture throws", () => {
+    const errors: Error[] = [];
+    const rec = new DecisionRecorder({ onError: (e) => errors.push(e) });
+    const snap = buildSnapshot([makeNode("n1")]);
+    const pod = owned("bad", "u5");
+    const res = scheduleOne(pod, snap, {});
+    // A snapshot whose node list cannot be read: the capture fails, the scheduler must not.
+    const broken = Object.assign(Object.create(snap) as typeof snap, { nodes: () => { throw new Error("boom"); } });
+    expect(() => rec.record(pod, res, newScoreTrace(), broken, 1)).not.toThrow();
+    expect(errors.map((e) => e.message)).toEqual(["boom"]);
+    expect(rec.recorded).toBe(0);
   });
 });

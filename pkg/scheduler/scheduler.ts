@@ -47,7 +47,7 @@ export interface SchedulerOptions {
   podInitialBackoffMs?: number;
   podMaxBackoffMs?: number;
   onError?: (e: Error) => void;
-  /** Where each cycle's decision is recorded for `skiff why` (decision-store.ts); flushed by stop(). */
+  /** Where each cycle's decision is recorded for `skiff why` (decision-store.ts, in memory). */
   decisions?: DecisionSink;
 }
 
@@ -119,7 +119,6 @@ export class Scheduler {
     this.queue.close();
     await this.loop;
     while (this.binds.size > 0 || this.patches.size > 0) await Promise.allSettled([...this.binds, ...this.patches]);
-    await this.opts.decisions?.flush();
   }
 
   stats(): QueueStats & { bound: number; bindsInFlight: number } {

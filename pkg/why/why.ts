@@ -1,6 +1,7 @@
 // `skiff why pod NAME`: everything that decided a pod's fate, in one report.
 //
-// - placement: the scheduler's recorded decision (decision-store.ts) — the
+// - placement: the scheduler's recorded decision (decision-store.ts, kept in
+//   the scheduler's memory, so only the in-process /why route has it) — the
 //   winner with its score table, and the rejected node classes with the
 //   plugin and numbers;
 // - for a pod still Pending, why it is pending *now*: the real scheduler
@@ -10,8 +11,9 @@
 //   event about it, its ReplicaSet's create/delete of it, evictions, kills,
 //   back-offs, chaos — oldest first.
 //
-// Reads only, through the Client interface: the CLI runs it over HTTPS and the
-// API server's /why route runs it in-process, with the same result.
+// Reads only, through the Client interface. The API server's /why route runs
+// it in-process with the scheduler's decisions; the CLI asks that route, and
+// runs it itself over HTTPS only against a server without the route.
 import type { CoreV1Event } from "../api/types.js";
 import { isApiError } from "../api/errors.js";
 import { R } from "../api/kinds.js";
@@ -21,7 +23,7 @@ import { eventTimeMs } from "../describe/index.js";
 import { buildSnapshot, isTerminal } from "../scheduler/cache.js";
 import { compactDecision, formatBytes, formatMilliCpu, type Decision } from "../scheduler/decision.js";
 import { podInfoOf } from "../scheduler/pod-info.js";
-import { findDecision } from "../scheduler/decision-store.js";
+import type { DecisionLookup } from "../scheduler/decision-store.js";
 import { newScoreTrace, type Node, type Pod } from "../scheduler/framework.js";
 import { scheduleOne } from "../scheduler/schedule-one.js";
 
@@ -76,8 +78,11 @@ export interface ContainerFate {
   lastTermination?: string;
 }
 
-/** Every fact about the pod's placement and history; throws NotFound when the pod does not exist. */
-export async function explainPod(client: Client, namespace: string, name: string): Promise<WhyReport> {
+/**
+ * Every fact about the pod's placement and history; throws NotFound when the pod does not exist.
+ * `decisions`: the scheduler's records (absent when the scheduler runs elsewhere: no recorded decision).
+ */
+export async function explainPod(client: Client, namespace: string, name: string, decisions?: DecisionLookup): Promise<WhyReport> {
   const pod = await client.get<Pod>(R.pods, namespace, name);
   const report: WhyReport = {
     kind: "PodExplanation",
@@ -95,7 +100,8 @@ export async function explainPod(client: Client, namespace: string, name: string
   if (pod.spec?.nodeName) report.node = pod.spec.nodeName;
   if (pod.metadata.deletionTimestamp) report.deletionTimestamp = String(pod.metadata.deletionTimestamp);
 
-  const [owners, recorded] = await Promise.all([ownerChain(client, pod), findDecision(client, pod).catch(() => undefined)]);
+  const owners = await ownerChain(client, pod);
+  const recorded = decisions?.find(pod);
   report.owners = owners;
   if (recorded) report.recorded = recorded;
 
@@ -104,7 +110,7 @@ export async function explainPod(client: Client, namespace: string, name: string
   } else if (!recorded) {
     report.notes.push(
       pod.spec?.nodeName
-        ? "no scheduling decision is recorded for this pod (yet): the scheduler writes them in the background (within a quarter second when idle, every 5 seconds in a burst), keeps the last 20 per owner, and records none for pods placed by name (spec.nodeName) or by another scheduler"
+        ? "no scheduling decision is recorded for this pod: the scheduler keeps the last 20 per owner in memory (none from before its last restart), and records none for pods placed by name (spec.nodeName) or by another scheduler"
         : "no scheduling decision is recorded for this pod",
     );
   } else if (recorded.node && recorded.node !== pod.spec?.nodeName) {
