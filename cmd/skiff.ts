@@ -455,6 +455,52 @@ function registerEditingAndProcessCommands(program: Command): void {
     .action(async (pod: string, command: string[], o, cmd: Command) => (await import("./commands/exec.js")).runExec({ ...o, pod, command, globals: globals(cmd) }));
 
   program
+    .command("attach")
+    .description("attach to a running container's process (kubectl's protocol): its output from now on; -i sends stdin, -t gives it a terminal")
+    .argument("<pod>", "pod name, pod/NAME, or TYPE/NAME (svc, deploy, rs, sts, …): one of its pods")
+    .option("-c, --container <name>", "container name (required when the pod has several)")
+    .option("-i, --stdin", "pass stdin to the container")
+    .option("-t, --tty", "stdin is a TTY")
+    .action(async (pod: string, o, cmd: Command) => {
+      // Ctrl-C detaches (the process keeps running); in raw mode it goes to the container instead.
+      const stop = new AbortController();
+      const detach = () => stop.abort();
+      process.once("SIGINT", detach);
+      try {
+        await (await import("./commands/attach.js")).runAttach({ ...o, pod, globals: globals(cmd), signal: stop.signal });
+      } finally {
+        process.off("SIGINT", detach);
+      }
+    });
+
+  program
+    .command("port-forward")
+    .description("forward local ports to a pod (kubectl's protocol): [LOCAL:]REMOTE, :REMOTE picks a free local port; Ctrl-C stops")
+    .argument("<target>", "pod name, pod/NAME, svc/NAME (ports are the Service's) or deploy/NAME, rs/NAME, sts/NAME…")
+    .argument("<ports...>", "[LOCAL:]REMOTE port pairs")
+    .option("--address <ip>", "address to listen on", "127.0.0.1")
+    .action(async (target: string, ports: string[], o: { address: string }, cmd: Command) => {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        await (await import("./commands/port-forward.js")).runPortForward({ target, ports, address: o.address, globals: globals(cmd), signal: stop.signal });
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+
+  program
+    .command("cp")
+    .description("copy files and directories to and from a container (tar over exec, as kubectl cp; the container needs tar)")
+    .argument("<src>", "[NAMESPACE/]POD:PATH or a local path")
+    .argument("<dest>", "a local path or [NAMESPACE/]POD:PATH")
+    .option("-c, --container <name>", "container name (required when the pod has several)")
+    .action(async (src: string, dest: string, o, cmd: Command) => (await import("./commands/cp.js")).runCp({ ...o, src, dest, globals: globals(cmd) }));
+
+  program
     .command("down")
     .description("stop the skiff started by `skiff up` (or `up --detach`) for this state dir, and remove its containers")
     .option("--state-dir <dir>", "state directory (default: $SKIFF_HOME or ~/.skiff)")

@@ -2,9 +2,9 @@
 // Docker): the WebSocket channel protocol v5/v4 byte by byte with `ws`, real
 // kubectl over WebSocket and over its SPDY fallback, skiff's own CLI, RBAC
 // (verb create) and the audit log.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +14,11 @@ import { R } from "../pkg/api/kinds.js";
 import type { KubeObject } from "../pkg/api/types.js";
 import { createToken } from "../pkg/auth/token-admin.js";
 import { RestClient, resourcePath } from "../pkg/client/rest.js";
-import { openExec, openPortForward } from "../pkg/client/streams.js";
+import { openAttach, openExec, openPortForward } from "../pkg/client/streams.js";
+import { runAttach } from "../cmd/commands/attach.js";
+import { extractInto, packLocal } from "../cmd/commands/cp-tar.js";
+import { parsePortMapping, runPortForward } from "../cmd/commands/port-forward.js";
+import tar from "tar-stream";
 import { startLabCluster, until, type LabCluster } from "./helpers/lab-cluster.js";
 
 const run = promisify(execFile);
@@ -146,6 +150,104 @@ describe("streaming protocols on the fake runtime", () => {
     const wrong = await lab.skiff("exec", "box", "-c", "nope", "--", "true");
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("container nope is not valid for pod box");
+  });
+
+  /** Captures what a long-running CLI verb writes to stdout while it runs. */
+  function captureStdout(): { text: () => string; restore: () => void } {
+    let out = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((out += String(c)), true));
+    return { text: () => out, restore: () => spy.mockRestore() };
+  }
+
+  const httpGet = (port: number) =>
+    new Promise<string>((resolve, reject) => {
+      http.get({ host: "127.0.0.1", port, path: "/", agent: false }, (res) => {
+        let b = "";
+        res.on("data", (c) => (b += c));
+        res.on("end", () => resolve(b));
+      }).on("error", reject);
+    });
+
+  it("skiff port-forward: [LOCAL:]REMOTE parsing; pod/NAME and svc/NAME (service port → targetPort) until stopped", async () => {
+    expect(parsePortMapping("8080")).toEqual({ local: 8080, remote: 8080 });
+    expect(parsePortMapping(":8080")).toEqual({ local: 0, remote: 8080 });
+    expect(parsePortMapping("18080:80")).toEqual({ local: 18080, remote: 80 });
+    expect(() => parsePortMapping("x:80")).toThrow(/invalid port/);
+    expect(() => parsePortMapping("70000")).toThrow(/invalid port/);
+    await admin.request("POST", resourcePath(R.services, "default"), { body: { apiVersion: "v1", kind: "Service", metadata: { name: "box" }, spec: { selector: { app: "box" }, ports: [{ port: 80, targetPort: 8080 }] } } });
+    const globals = { kubeconfig: join(lab.dir, "kubeconfig") };
+    for (const [target, remote] of [["pod/box", "8080"], ["svc/box", "80"]]) {
+      const stop = new AbortController();
+      const out = captureStdout();
+      const running = runPortForward({ target, ports: [`:${remote}`], globals, signal: stop.signal });
+      try {
+        const port = await until("forwarding", async () => Number(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out.text())?.[1]), 10_000);
+        expect(await Promise.all([httpGet(port), httpGet(port), httpGet(port)])).toEqual(["box", "box", "box"]);
+        stop.abort();
+        await running;
+        await expect(httpGet(port)).rejects.toThrow(/ECONNREFUSED/);
+      } finally {
+        stop.abort();
+        out.restore();
+      }
+    }
+    const noPort = await lab.skiff("port-forward", "svc/box", "9999");
+    expect(noPort.code).toBe(1);
+    expect(noPort.stderr).toContain("service has no port 9999");
+  });
+
+  it("skiff attach: prints the container's output from now on; Ctrl-C (the signal) detaches with exit 0", async () => {
+    const stop = new AbortController();
+    const out = captureStdout();
+    const attached = runAttach({ pod: "box", globals: { kubeconfig: join(lab.dir, "kubeconfig") }, signal: stop.signal });
+    try {
+      // The fake container's process echoes its stdin lines as output: feed it through a second attach.
+      const writer = await openAttach(conn(), "default", "box", { stdin: true, stdout: true, stderr: false, tty: false });
+      writer.stdout?.resume();
+      await until("the attached CLI prints the line", async () => {
+        writer.stdin!.write("hello through attach\n");
+        return out.text().includes("hello through attach\n");
+      }, 10_000);
+      writer.close();
+      stop.abort();
+      await attached;
+    } finally {
+      stop.abort();
+      out.restore();
+    }
+    const ghost = await lab.skiff("attach", "ghost");
+    expect(ghost.code).toBe(1);
+    expect(ghost.stderr).toMatch(/not found/);
+  });
+
+  it("skiff cp: tar packing and unpacking round trip; a pod's entries outside the path are refused; a container without tar fails cleanly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "skiff-cp-"));
+    try {
+      mkdirSync(join(dir, "src", "sub"), { recursive: true });
+      writeFileSync(join(dir, "src", "a.txt"), "alpha");
+      writeFileSync(join(dir, "src", "sub", "b.bin"), Buffer.alloc(70_000, 7));
+      // as `tar cf - /data/src` in the container would name the entries
+      expect(await extractInto(packLocal(join(dir, "src"), "data/src"), "/data/src/", join(dir, "out"))).toBe(2);
+      expect(readFileSync(join(dir, "out", "a.txt"), "utf8")).toBe("alpha");
+      expect(readFileSync(join(dir, "out", "sub", "b.bin")).equals(Buffer.alloc(70_000, 7))).toBe(true);
+      expect(await extractInto(packLocal(join(dir, "src", "a.txt"), "tmp/a.txt"), "/tmp/a.txt", join(dir, "one.txt"))).toBe(1);
+      expect(readFileSync(join(dir, "one.txt"), "utf8")).toBe("alpha");
+
+      const evil = tar.pack();
+      evil.entry({ name: "tmp/x/../../escaped.txt" }, "gotcha");
+      evil.finalize();
+      await expect(extractInto(evil, "/tmp/x", join(dir, "evil"))).rejects.toThrow(/outside/);
+      expect(existsSync(join(dir, "escaped.txt"))).toBe(false);
+
+      const noTar = await lab.skiff("cp", "box:/www/index.html", join(dir, "copied.html"));
+      expect(noTar.code).toBe(1);
+      expect(noTar.stderr).toMatch(/copying box:\/www\/index.html: command terminated with exit code 127/);
+      expect(existsSync(join(dir, "copied.html"))).toBe(false);
+      const both = await lab.skiff("cp", "box:/a", "box:/b");
+      expect(both.stderr).toContain("one of src or dest must be a local file specification");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe.skipIf(!haveKubectl)("real kubectl", () => {

@@ -2,15 +2,17 @@
 // Python client: exec exit codes, exec -i of 1 MiB, cp of 5 MiB both ways,
 // port-forward to pod and svc under concurrent load, run -i --rm, attach,
 // an interactive shell typed into tmux, and a container killed under a stream.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startCluster, type Cluster } from "../../pkg/cluster/cluster.js";
 import { DockerRuntime } from "../../pkg/runtime/docker.js";
+import { runCp } from "../../cmd/commands/cp.js";
+import { runPortForward } from "../../cmd/commands/port-forward.js";
 import { until } from "../helpers/lab-cluster.js";
 
 const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
@@ -115,6 +117,43 @@ describe.skipIf(!ready)("exec, attach, cp and port-forward on Docker (real kubec
     expect(inPod.stdout.split(/\s+/)[0]).toBe(sum);
     expect((await kubectl(["cp", "web:/tmp/big.bin", back])).code).toBe(0);
     expect(createHash("sha256").update(readFileSync(back)).digest("hex")).toBe(sum);
+  });
+
+  it("skiff cp copies a directory into the pod and a file back (container tar, identical bytes)", async () => {
+    const globals = { kubeconfig: join(dir, "kubeconfig") };
+    const data = randomBytes(2 << 20);
+    const src = join(dir, "tree");
+    mkdirSync(join(src, "deep"), { recursive: true });
+    writeFileSync(join(src, "deep", "blob.bin"), data);
+    await runCp({ src, dest: "web:/tmp", globals });
+    const sum = createHash("sha256").update(data).digest("hex");
+    expect((await kubectl(["exec", "web", "--", "sha256sum", "/tmp/tree/deep/blob.bin"])).stdout.split(/\s+/)[0]).toBe(sum);
+    const back = join(dir, "skiff-back.bin");
+    await runCp({ src: "web:/tmp/tree/deep/blob.bin", dest: back, globals });
+    expect(createHash("sha256").update(readFileSync(back)).digest("hex")).toBe(sum);
+  });
+
+  it("skiff port-forward svc/web: the Service port reaches the pod's targetPort", async () => {
+    const stop = new AbortController();
+    let out = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((out += String(c)), true));
+    const running = runPortForward({ target: "svc/web", ports: [":80"], globals: { kubeconfig: join(dir, "kubeconfig") }, signal: stop.signal });
+    try {
+      const port = await until("skiff port-forward to listen", async () => Number(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out)?.[1]), 30_000);
+      const get = () =>
+        new Promise<string>((resolve, reject) => {
+          http.get({ host: "127.0.0.1", port, path: "/", agent: false }, (res) => {
+            let b = "";
+            res.on("data", (c) => (b += c));
+            res.on("end", () => resolve(b));
+          }).on("error", reject);
+        });
+      expect(await Promise.all(Array.from({ length: 5 }, get))).toEqual(Array(5).fill("hello-from-web"));
+    } finally {
+      stop.abort();
+      await running;
+      spy.mockRestore();
+    }
   });
 
   for (const target of ["pod/web", "svc/web"]) {
