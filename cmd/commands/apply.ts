@@ -43,7 +43,7 @@ export async function runApply(o: ApplyCommandOptions): Promise<void> {
       if (o.wait && (!o.dryRun || o.dryRun === "none")) await waitWithProgress(new HttpClient(s.client), results, { namespace: s.namespace, timeoutMs: waitMs });
     } else {
       for (const doc of docs) {
-        const obj = doc.object as unknown as KubeObject;
+        const obj = doc.object;
         const info = byKind(obj.apiVersion, obj.kind)!;
         const ns = info.namespaced ? obj.metadata.namespace || s.namespace : undefined;
         const dry = o.dryRun === "server" ? "All" : undefined;

@@ -39,7 +39,7 @@ export async function runDelete(o: DeleteCommandOptions): Promise<void> {
         throw e;
       }
       for (const d of docs) {
-        const obj = d.object as unknown as KubeObject;
+        const obj = d.object;
         const info = byKind(String(obj.apiVersion), String(obj.kind));
         if (!info) throw new ExitError(1, `error: ${d.source.file}:${d.source.line}: no matches for kind "${String(obj.kind)}" in version "${String(obj.apiVersion)}"`);
         victims.push({ info, namespace: info.namespaced ? obj.metadata?.namespace || s.namespace : undefined, name: String(obj.metadata?.name ?? "") });

@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { ApiError } from "../../pkg/api/errors.js";
 import { displayRef, type ResourceInfo } from "../../pkg/api/kinds.js";
+import { checkKubeObject } from "../../pkg/api/object-check.js";
 import type { KubeObject } from "../../pkg/api/types.js";
 import { HttpClient } from "../../pkg/client/http-client.js";
 import { resourcePath } from "../../pkg/client/rest.js";
@@ -67,7 +68,9 @@ export async function runEdit(o: EditOptions): Promise<void> {
         format,
         openEditor: (file) => openEditor(editor, file),
         save: async (edited) => {
-          const obj = edited as unknown as KubeObject;
+          const checked = checkKubeObject(edited);
+          if (checked.problems) throw new Error(`the edited object is not valid: ${checked.problems.join(", ")}`);
+          const obj = checked.object;
           if (obj.metadata?.name !== name) throw new Error(`the name of the object cannot be changed (from "${name}" to "${String(obj.metadata?.name)}")`);
           try {
             // A PUT with the resourceVersion the user saw: someone else's change in between is a 409.

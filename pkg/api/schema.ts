@@ -42,13 +42,15 @@ interface ModelClass {
   attributeTypeMap: AttributeType[];
 }
 
-const models = generated as unknown as Record<string, unknown>;
+// The one place the generated module is read untyped: a model is an exported
+// class with a static attributeTypeMap array; anything else exported is not one.
+const models: Record<string, unknown> = generated;
 
 function modelClass(name: string): ModelClass | undefined {
   const c = Object.hasOwn(models, name) ? models[name] : undefined;
-  if (typeof c !== "function") return undefined;
-  const map = (c as unknown as { attributeTypeMap?: unknown }).attributeTypeMap;
-  return Array.isArray(map) ? (c as unknown as ModelClass) : undefined;
+  if (typeof c !== "function" || !("attributeTypeMap" in c)) return undefined;
+  const map: unknown = c.attributeTypeMap;
+  return Array.isArray(map) ? { attributeTypeMap: map } : undefined;
 }
 
 export function isModel(name: string): boolean {

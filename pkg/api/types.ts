@@ -23,6 +23,7 @@ import type {
   V1NetworkPolicy,
   V1Taint,
   V1Toleration,
+  V1PodSpec,
 } from "@kubernetes/client-node";
 
 export type {
@@ -47,6 +48,7 @@ export type {
   V1NetworkPolicy,
   V1Taint,
   V1Toleration,
+  V1PodSpec,
 };
 
 /** Metadata as it travels on the wire (timestamps are RFC 3339 strings, not Dates). */

@@ -773,7 +773,7 @@ export class Registry {
         if (!allowed.includes(r.field)) throw errors.badRequest(`field label not supported: ${r.field}`);
       }
     }
-    return (o) => (!labels || labels.matches(o.metadata.labels)) && (!fields || fields.matches(o as unknown as Record<string, unknown>));
+    return (o) => (!labels || labels.matches(o.metadata.labels)) && (!fields || fields.matches(o));
   }
 }
 

@@ -8,9 +8,10 @@ import { applyPatch } from "./patch.js";
 import { customScaleOf } from "../api/custom-resources.js";
 import type { Registry, RequestContext } from "./registry.js";
 
-interface Scalable {
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } };
-  status?: { replicas?: number };
+// The fields the Scale view reads; every scalable kind the registry stored has them with these types.
+interface ScalableSpec {
+  replicas?: number;
+  selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
 }
 
 function setAtPath(obj: Record<string, unknown>, path: string, value: unknown): void {
@@ -25,11 +26,12 @@ function setAtPath(obj: Record<string, unknown>, path: string, value: unknown): 
 }
 
 export function toScale(obj: KubeObject, info?: ResourceInfo): KubeObject {
-  const s = obj as unknown as Scalable;
+  const spec = obj.spec as ScalableSpec | undefined;
+  const status = obj.status as { replicas?: number } | undefined;
   let selector = "";
   try {
     // A ReplicationController's selector is a plain label map.
-    const sel = obj.kind === "ReplicationController" ? { matchLabels: s.spec?.selector as Record<string, string> | undefined } : s.spec?.selector;
+    const sel = obj.kind === "ReplicationController" ? { matchLabels: spec?.selector as Record<string, string> | undefined } : spec?.selector;
     selector = LabelSelector.fromObject(sel).toString();
   } catch {
     // An invalid selector cannot be stored; an empty string is the safe display.
@@ -45,8 +47,8 @@ export function toScale(obj: KubeObject, info?: ResourceInfo): KubeObject {
       resourceVersion: obj.metadata.resourceVersion,
       creationTimestamp: obj.metadata.creationTimestamp,
     },
-    spec: { replicas: custom ? custom.spec : (s.spec?.replicas ?? 0) },
-    status: { replicas: custom ? custom.status : (s.status?.replicas ?? 0), selector: custom ? custom.selector : selector },
+    spec: { replicas: custom ? custom.spec : (spec?.replicas ?? 0) },
+    status: { replicas: custom ? custom.status : (status?.replicas ?? 0), selector: custom ? custom.selector : selector },
   };
 }
 

@@ -37,7 +37,7 @@ function where(doc: ManifestDocument, path?: string): { file: string; line: numb
 export function validateDocuments(docs: ManifestDocument[]): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
   for (const doc of docs) {
-    const obj = doc.object as unknown as KubeObject;
+    const obj = doc.object;
     const info = byKind(String(obj.apiVersion), String(obj.kind));
     if (!info) {
       problems.push({ ...where(doc, "kind"), message: `no matches for kind "${String(obj.kind)}" in version "${String(obj.apiVersion)}"` });
@@ -122,7 +122,7 @@ function namespaceOf(doc: ManifestDocument, fallback: string): string | undefine
 }
 
 async function applyOne(client: RestClient, doc: ManifestDocument, opts: ApplyOptions): Promise<ApplyResult> {
-  const obj = structuredClone(doc.object) as unknown as KubeObject;
+  const obj = structuredClone(doc.object);
   const info = byKind(String(obj.apiVersion), String(obj.kind));
   if (!info) throw new ApiError("NotFound", `no matches for kind "${String(obj.kind)}" in version "${String(obj.apiVersion)}"`);
   const name = obj.metadata?.name;

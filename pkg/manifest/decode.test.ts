@@ -193,6 +193,16 @@ describe("decodeText: errors", () => {
     );
   });
 
+  it("checks metadata: a map whose name is a string; an absent one is an empty map", () => {
+    const bad = errorsOf(() => decodeText("apiVersion: v1\nkind: Pod\nmetadata: web\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: 7}\n", "m.yaml"));
+    expect(bad.map((e) => e.message)).toEqual([
+      'm.yaml:1: error validating data: metadata must be a map, not a string ("web")',
+      "m.yaml:5: error validating data: metadata.name must be a string, not a number (7)",
+    ]);
+    const [doc] = decodeText("apiVersion: v1\nkind: Namespace\n", "n.yaml");
+    expect(doc.object.metadata).toEqual({});
+  });
+
   it("collects every bad document in a batch with its own line, not just the first", () => {
     const errors = errorsOf(() => decodeText(read("two-bad.yaml"), "two-bad.yaml"));
     expect(errors.map((e) => [e.line, e.index])).toEqual([

@@ -4,6 +4,7 @@
 // collected and thrown together, so the caller can refuse the whole batch.
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit } from "yaml";
 import type { Document, ScalarTag, Tags, YAMLError } from "yaml";
+import { checkKubeObject, describeValue } from "../api/object-check.js";
 import { STDIN_FILE } from "./document.js";
 import type { ManifestDocument, ManifestSource } from "./document.js";
 import { ManifestError, ManifestErrors } from "./errors.js";
@@ -193,9 +194,9 @@ function expand(
     return;
   }
 
-  const problems = [typeProblem(value, "apiVersion"), typeProblem(value, "kind")].filter((p) => p !== undefined);
-  if (problems.length > 0) {
-    result.errors.push(new ManifestError(file, `${prefix}error validating data: ${problems.join(", ")}`, { line, index }));
+  const checked = checkKubeObject(value);
+  if (checked.problems) {
+    result.errors.push(new ManifestError(file, `${prefix}error validating data: ${checked.problems.join(", ")}`, { line, index }));
     return;
   }
 
@@ -209,14 +210,7 @@ function expand(
   const source: ManifestSource = { file, line, index };
   const syntax: DocumentSyntax = { doc, node, positions };
   rememberSyntax(source, syntax);
-  result.documents.push({ object: value, source });
-}
-
-function typeProblem(obj: Record<string, unknown>, field: "apiVersion" | "kind"): string | undefined {
-  const v = obj[field];
-  if (v === undefined || v === null || v === "") return `${field} not set`;
-  if (typeof v !== "string") return `${field} must be a string, not ${describeValue(v)}`;
-  return undefined;
+  result.documents.push({ object: checked.object, source });
 }
 
 /** `kind: List`, `PodList`, … with an `items` array: kubectl applies the items. */
@@ -230,24 +224,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function deref(node: unknown, doc: Document.Parsed): unknown {
   return isAlias(node) ? node.resolve(doc) : node;
-}
-
-function describeValue(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "a list";
-  switch (typeof v) {
-    case "string": {
-      const shown = v.length > 40 ? `${v.slice(0, 37)}...` : v;
-      return `a string (${JSON.stringify(shown)})`;
-    }
-    case "number":
-    case "bigint":
-      return `a number (${String(v)})`;
-    case "boolean":
-      return `a boolean (${String(v)})`;
-    default:
-      return `a ${typeof v}`;
-  }
 }
 
 function yamlError(err: YAMLError, doc: Document.Parsed, ctx: DocumentContext): ManifestError {

@@ -1,4 +1,5 @@
 // The unit the decoder hands out: one API object plus where it came from.
+import type { KubeObject } from "../api/types.js";
 
 export interface ManifestSource {
   /** Path as given (or joined below a directory that was given), or "<stdin>". */
@@ -14,7 +15,8 @@ export interface ManifestSource {
 }
 
 export interface ManifestDocument {
-  object: Record<string, unknown>;
+  /** Checked by the decoder: apiVersion and kind are strings, metadata is a map (an empty one when absent). */
+  object: KubeObject;
   source: ManifestSource;
 }
 

@@ -63,7 +63,7 @@ export async function planApply(rest: RestClient, docs: ManifestDocument[], opts
     changes: false,
   };
   for (const doc of ordered(docs)) {
-    const obj = doc.object as unknown as KubeObject;
+    const obj = doc.object;
     const info = byKind(String(obj.apiVersion), String(obj.kind))!;
     const name = String(obj.metadata?.name ?? "");
     const ns = info.namespaced ? obj.metadata.namespace || opts.namespace : undefined;

@@ -12,7 +12,7 @@ const SERVER_ANNOTATIONS = ["kubectl.kubernetes.io/last-applied-configuration", 
 export function stripServerFields(obj: KubeObject): Record<string, unknown> {
   const c = structuredClone(obj) as Record<string, unknown> & KubeObject;
   delete c.status;
-  const meta = c.metadata as unknown as Record<string, unknown>;
+  const meta: Record<string, unknown> = c.metadata;
   for (const k of SERVER_METADATA) delete meta[k];
   const ann = c.metadata.annotations;
   if (ann) {
