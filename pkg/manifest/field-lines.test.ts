@@ -68,7 +68,7 @@ describe("lineOf", () => {
   it("survives shallow copies of the document but not foreign ones", () => {
     const copy: ManifestDocument = { ...deploy, object: structuredClone(deploy.object) };
     expect(lineOf(copy, "spec.replicas")).toBe(9);
-    const foreign: ManifestDocument = { object: {}, source: { file: "x.yaml", line: 1, index: 0 } };
+    const foreign: ManifestDocument = { object: { apiVersion: "v1", kind: "ConfigMap", metadata: {} }, source: { file: "x.yaml", line: 1, index: 0 } };
     expect(lineOf(foreign, "spec")).toBeUndefined();
   });
 
