@@ -5,11 +5,11 @@
 // runtime events (die/oom) and relists every relistMs as a safety net.
 import { serviceEnv } from "./service-env.js";
 import path from "node:path";
-import type { V1ConfigMap, V1Secret, V1Taint } from "@kubernetes/client-node";
+import type { V1Taint } from "@kubernetes/client-node";
 import { isApiError } from "../api/errors.js";
 import { R, type ResourceInfo } from "../api/kinds.js";
 import type { PersistentVolume, PersistentVolumeClaim } from "../api/storage.js";
-import type { KubeObject } from "../api/types.js";
+import type { ConfigMap, KubeObject, Secret } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import { EventRecorder } from "../client/events.js";
 import { SharedInformer } from "../client/informer.js";
@@ -640,9 +640,9 @@ export class Agent implements PodLogSource {
     return ip;
   }
 
-  private async getConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined> {
+  private async getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
     try {
-      return (await this.client.get(R.configmaps, namespace, name)) as unknown as V1ConfigMap;
+      return await this.client.get<ConfigMap>(R.configmaps, namespace, name);
     } catch (e) {
       if (isApiError(e, "NotFound")) return undefined;
       throw e;
@@ -658,9 +658,9 @@ export class Agent implements PodLogSource {
     }
   }
 
-  private async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+  private async getSecret(namespace: string, name: string): Promise<Secret | undefined> {
     try {
-      return (await this.client.get(R.secrets, namespace, name)) as unknown as V1Secret;
+      return await this.client.get<Secret>(R.secrets, namespace, name);
     } catch (e) {
       if (isApiError(e, "NotFound")) return undefined;
       throw e;

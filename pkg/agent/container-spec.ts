@@ -2,7 +2,8 @@
 // engine name, skiff labels, env (literal, configMap and secret refs, downward API),
 // $(VAR) expansion, resource limits, ports on the pod IP, and volume mounts.
 import path from "node:path";
-import type { V1ConfigMap, V1Container, V1Probe, V1Secret } from "@kubernetes/client-node";
+import type { V1Container, V1Probe } from "@kubernetes/client-node";
+import type { ConfigMapData, SecretData } from "../api/types.js";
 import { parseQuantity } from "../api/quantity.js";
 import { FAKE_ANNOTATION_PREFIX, LABELS, type ContainerSpec, type Mount, type PortMapping } from "../runtime/runtime.js";
 import type { AgentPod } from "./types.js";
@@ -19,15 +20,15 @@ export interface SpecContext {
   /** Volume name → host directory (or file) prepared by the volume manager. */
   volumePaths: ReadonlyMap<string, string>;
   /** Fetches a ConfigMap of the pod's namespace; undefined when it does not exist. */
-  getConfigMap(name: string): Promise<V1ConfigMap | undefined>;
+  getConfigMap(name: string): Promise<ConfigMapData | undefined>;
   /** Fetches a Secret of the pod's namespace; undefined when it does not exist (or no source is wired). */
-  getSecret?(name: string): Promise<V1Secret | undefined>;
+  getSecret?(name: string): Promise<SecretData | undefined>;
   /** The Service variables (service-env.ts) the container starts with; explicit env overrides them. */
   serviceEnv?(): Promise<Record<string, string>>;
 }
 
 /** A Secret's data values decoded (the API server has checked they are base64). */
-export function secretStrings(secret: V1Secret): Record<string, string> {
+export function secretStrings(secret: SecretData): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(secret.data ?? {})) out[k] = Buffer.from(String(v), "base64").toString("utf8");
   return out;
@@ -165,12 +166,12 @@ export function memoryVolumes(pod: AgentPod): Map<string, number | undefined> {
 /** envFrom first, then env (later wins), with $(VAR) references to earlier variables expanded. */
 export async function buildEnv(pod: AgentPod, c: V1Container, ctx: SpecContext): Promise<Record<string, string>> {
   const env: Record<string, string> = { ...(await ctx.serviceEnv?.()) };
-  const cms = new Map<string, V1ConfigMap | undefined>();
+  const cms = new Map<string, ConfigMapData | undefined>();
   const configMap = async (name: string) => {
     if (!cms.has(name)) cms.set(name, await ctx.getConfigMap(name));
     return cms.get(name);
   };
-  const secrets = new Map<string, V1Secret | undefined>();
+  const secrets = new Map<string, SecretData | undefined>();
   const secret = async (name: string) => {
     if (!secrets.has(name)) secrets.set(name, await ctx.getSecret?.(name));
     return secrets.get(name);
@@ -207,9 +208,9 @@ async function valueFrom(
   pod: AgentPod,
   c: V1Container,
   src: NonNullable<NonNullable<V1Container["env"]>[number]["valueFrom"]>,
-  configMap: (name: string) => Promise<V1ConfigMap | undefined>,
+  configMap: (name: string) => Promise<ConfigMapData | undefined>,
   ctx: SpecContext,
-  secret: (name: string) => Promise<V1Secret | undefined>,
+  secret: (name: string) => Promise<SecretData | undefined>,
 ): Promise<string | undefined> {
   if (src.configMapKeyRef) {
     const ref = src.configMapKeyRef;

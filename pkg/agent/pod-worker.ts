@@ -5,7 +5,8 @@
 // when it changed. Runtime events, informer updates, probe results and timers
 // all just call schedule(); a sync never runs twice at once for one pod.
 import { InvalidImageReferenceError, invalidImageNameMessage, parseImageReference } from "../api/image-reference.js";
-import type { V1ConfigMap, V1Container, V1Secret } from "@kubernetes/client-node";
+import type { V1Container } from "@kubernetes/client-node";
+import type { ConfigMapData, SecretData } from "../api/types.js";
 import { isApiError } from "../api/errors.js";
 import { R } from "../api/kinds.js";
 import type { Client } from "../client/client.js";
@@ -50,9 +51,9 @@ export interface WorkerContext {
   /** The pod's IP: from its status, or newly allocated. Throws when the node's range is full. */
   podIP(pod: AgentPod): string;
   releaseIP(uid: string): void;
-  getConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined>;
+  getConfigMap(namespace: string, name: string): Promise<ConfigMapData | undefined>;
   /** A Secret, or undefined when it does not exist. */
-  getSecret?(namespace: string, name: string): Promise<V1Secret | undefined>;
+  getSecret?(namespace: string, name: string): Promise<SecretData | undefined>;
   /** Service variables for a pod of this namespace (with links: the namespace's Services; always default/kubernetes). */
   serviceEnv?(namespace: string, links: boolean): Promise<Record<string, string>>;
   /** Image id for status.imageID, "" until known; looked up after a successful ensureImage. */

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { R } from "../api/kinds.js";
-import type { CoreV1Event, KubeObject } from "../api/types.js";
+import type { Event, KubeObject } from "../api/types.js";
 import { Registry } from "../apiserver/registry.js";
 import { InProcessClient } from "../client/in-process.js";
 import { FakeRuntime, type FakeRuntimeOptions } from "../runtime/fake.js";
@@ -26,7 +26,7 @@ export interface Harness {
   restartAgent(extra?: Partial<AgentOptions>): Promise<Agent>;
   createPod(name: string, spec: Partial<V1PodSpec>, meta?: Record<string, unknown>): Promise<AgentPod>;
   getPod(name: string, namespace?: string): Promise<AgentPod | undefined>;
-  events(podName: string): Promise<CoreV1Event[]>;
+  events(podName: string): Promise<Event[]>;
   /** Polls (real time, letting promises run) until fn returns a truthy value or throws after timeoutMs. */
   until<T>(fn: () => Promise<T> | T, what?: string, timeoutMs?: number): Promise<NonNullable<T>>;
   /** Advances the fake clock in steps so chains of timers and promises settle between them. */
@@ -88,8 +88,8 @@ export async function startHarness(
       }
     },
     async events(podName) {
-      const list = await client.list(R.events, "default", { fieldSelector: `involvedObject.name=${podName}` });
-      return list.items as unknown as CoreV1Event[];
+      const list = await client.list<Event>(R.events, "default", { fieldSelector: `involvedObject.name=${podName}` });
+      return list.items;
     },
     async until(fn, what = "condition", timeoutMs = 3000) {
       const deadline = Date.now() + timeoutMs;

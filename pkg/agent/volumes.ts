@@ -8,7 +8,8 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { V1ConfigMap, V1Secret, V1Volume } from "@kubernetes/client-node";
+import type { V1Volume } from "@kubernetes/client-node";
+import type { ConfigMapData, SecretData } from "../api/types.js";
 import type { PersistentVolume, PersistentVolumeClaim } from "../api/storage.js";
 import type { AgentPod } from "./types.js";
 
@@ -45,8 +46,8 @@ export class VolumeManager {
 
   constructor(
     readonly stateDir: string,
-    private readonly getConfigMap: (namespace: string, name: string) => Promise<V1ConfigMap | undefined>,
-    private readonly getSecret: (namespace: string, name: string) => Promise<V1Secret | undefined> = async () => undefined,
+    private readonly getConfigMap: (namespace: string, name: string) => Promise<ConfigMapData | undefined>,
+    private readonly getSecret: (namespace: string, name: string) => Promise<SecretData | undefined> = async () => undefined,
     private readonly storage: StorageLookup = NO_STORAGE,
   ) {}
 
@@ -165,7 +166,7 @@ export class VolumeManager {
 }
 
 /** File path (relative) → content for a configMap volume, honouring items. */
-export function configMapFiles(cm: V1ConfigMap, items: Array<{ key: string; path: string }> | undefined, volume: string): Map<string, Buffer> {
+export function configMapFiles(cm: ConfigMapData, items: Array<{ key: string; path: string }> | undefined, volume: string): Map<string, Buffer> {
   const all = new Map<string, Buffer>();
   for (const [k, v] of Object.entries(cm.data ?? {})) all.set(k, Buffer.from(v));
   for (const [k, v] of Object.entries(cm.binaryData ?? {})) all.set(k, Buffer.from(v, "base64"));
@@ -181,7 +182,7 @@ export function configMapFiles(cm: V1ConfigMap, items: Array<{ key: string; path
 }
 
 /** File path (relative) → decoded content for a secret volume, honouring items. Errors name keys, never values. */
-export function secretFiles(secret: V1Secret, items: Array<{ key: string; path: string }> | undefined, volume: string): Map<string, Buffer> {
+export function secretFiles(secret: SecretData, items: Array<{ key: string; path: string }> | undefined, volume: string): Map<string, Buffer> {
   const all = new Map<string, Buffer>();
   for (const [k, v] of Object.entries(secret.data ?? {})) all.set(k, Buffer.from(String(v), "base64"));
   if (!items?.length) return all;

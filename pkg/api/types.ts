@@ -24,6 +24,7 @@ import type {
   V1Taint,
   V1Toleration,
   V1PodSpec,
+  V1Secret,
 } from "@kubernetes/client-node";
 
 export type {
@@ -49,6 +50,7 @@ export type {
   V1Taint,
   V1Toleration,
   V1PodSpec,
+  V1Secret,
 };
 
 /** Metadata as it travels on the wire (timestamps are RFC 3339 strings, not Dates). */
@@ -79,6 +81,22 @@ export interface KubeObject {
   status?: unknown;
   [field: string]: unknown;
 }
+
+/**
+ * A client-node model as it travels on the wire: its kind-specific fields, with
+ * KubeObject's required apiVersion/kind and string-timestamped metadata in place
+ * of the model's Date ones. What client.get/list hand back for a known kind.
+ */
+export type Wire<Model> = Omit<Model, "apiVersion" | "kind" | "metadata"> & KubeObject;
+
+export type ConfigMap = Wire<V1ConfigMap>;
+export type Secret = Wire<V1Secret>;
+export type Event = Wire<CoreV1Event>;
+
+/** What a container or volume reads from a ConfigMap: both a wire object and a client-node model fit. */
+export type ConfigMapData = Pick<V1ConfigMap, "data" | "binaryData">;
+/** What a container or volume reads from a Secret. */
+export type SecretData = Pick<V1Secret, "data">;
 
 /** A list as the API returns it. */
 export interface KubeList<T extends KubeObject = KubeObject> {

@@ -4,7 +4,7 @@
 // Any call made while the daemon is unreachable throws RuntimeUnavailableError
 // and works again once it is back; the event stream re-subscribes by itself.
 import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
+import { Readable, Writable } from "node:stream";
 import Dockerode from "dockerode";
 import { realClock, type Clock } from "../util/clock.js";
 import { DockerEventStream } from "./docker-events.js";
@@ -586,13 +586,15 @@ export class DockerRuntime implements ContainerRuntime {
   }
 }
 
-function writer(splitter: LineSplitter): NodeJS.WritableStream {
-  // demuxStream only ever calls write(); a plain object keeps stdout/stderr lines in arrival order
-  return { write: (chunk: Buffer) => (splitter.write(chunk), true) } as unknown as NodeJS.WritableStream;
+// demuxStream only ever calls write(). A Writable whose write callback runs
+// synchronously hands every chunk on inside write() (nothing is buffered), so
+// stdout and stderr lines keep their arrival order across the two streams.
+function writer(splitter: LineSplitter): Writable {
+  return new Writable({ write: (chunk: Buffer, _enc, done) => (splitter.write(chunk), done()) });
 }
 
-function collect(into: Buffer[]): NodeJS.WritableStream {
-  return { write: (chunk: Buffer) => (into.push(Buffer.from(chunk)), true) } as unknown as NodeJS.WritableStream;
+function collect(into: Buffer[]): Writable {
+  return new Writable({ write: (chunk: Buffer, _enc, done) => (into.push(Buffer.from(chunk)), done()) });
 }
 
 function destroyStream(s: NodeJS.ReadableStream): void {

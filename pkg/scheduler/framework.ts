@@ -50,14 +50,17 @@ export type Code = "Success" | "Unschedulable" | "UnschedulableAndUnresolvable" 
 
 export interface Status {
   code: Code;
-  /** Every reason, worded as Kubernetes words it ("Insufficient cpu"), so `describe` can show it. */
-  reasons: string[];
+  /**
+   * Every reason, worded as Kubernetes words it ("Insufficient cpu"), so `describe` can show it.
+   * Read-only: shared statuses (SUCCESS, frozenStatus) are frozen and reused across nodes.
+   */
+  reasons: readonly string[];
   /** The plugin that produced a non-success status. */
   plugin?: string;
 }
 
 /** Shared, frozen: filters return it for every fitting node without allocating. */
-export const SUCCESS: Status = Object.freeze({ code: "Success", reasons: Object.freeze([]) as unknown as string[] });
+export const SUCCESS: Status = Object.freeze({ code: "Success", reasons: Object.freeze([]) });
 
 export function isSuccess(s: Status): boolean {
   return s.code === "Success";
@@ -77,7 +80,7 @@ export function errorStatus(plugin: string, message: string): Status {
 
 /** A status a plugin returns many times with the same reason: built once, frozen. */
 export function frozenStatus(code: Code, plugin: string, reason: string): Status {
-  return Object.freeze({ code, reasons: Object.freeze([reason]) as unknown as string[], plugin });
+  return Object.freeze({ code, reasons: Object.freeze([reason]), plugin });
 }
 
 /**
