@@ -62,6 +62,14 @@ export interface Status {
 /** Shared, frozen: filters return it for every fitting node without allocating. */
 export const SUCCESS: Status = Object.freeze({ code: "Success", reasons: Object.freeze([]) });
 
+/**
+ * kube-scheduler's Skip, from PreFilter: a success, and this plugin has nothing
+ * to check for this pod, so the cycle leaves its Filter out (no per-node call
+ * for the many pods without node affinity, spread or pod affinity terms).
+ * Compared by identity; anyone treating it as a plain Success is still right.
+ */
+export const SKIP: Status = Object.freeze({ code: "Success", reasons: Object.freeze([]) as unknown as string[] });
+
 export function isSuccess(s: Status): boolean {
   return s.code === "Success";
 }

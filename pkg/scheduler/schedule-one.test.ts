@@ -1,11 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { buildSnapshot } from "./cache.js";
 import { makeNode, makePod } from "./fixtures.js";
-import { errorStatus, unschedulable, type FilterPlugin, type PreFilterPlugin } from "./framework.js";
+import { SKIP, SUCCESS, errorStatus, unschedulable, type FilterPlugin, type PreFilterPlugin } from "./framework.js";
 import { defaultProfile } from "./profile.js";
 import { NO_NODES_MESSAGE, fitErrorMessage, numFeasibleNodesToFind, scheduleOne } from "./schedule-one.js";
 
 describe("scheduleOne", () => {
+  it("leaves out the Filter of a plugin whose PreFilter said Skip, and only for that pod", () => {
+    let calls = 0;
+    const picky: PreFilterPlugin & FilterPlugin = {
+      name: "Picky",
+      preFilter: (_s, pod) => (pod.metadata.labels?.picky ? SUCCESS : SKIP),
+      filter: () => (calls++, SUCCESS),
+    };
+    const profile = defaultProfile();
+    profile.preFilter.push(picky);
+    profile.filter.push(picky);
+    const snap = buildSnapshot([makeNode("a"), makeNode("b"), makeNode("c")]);
+    expect(scheduleOne(makePod("plain"), snap, { profile }).node).toBeDefined();
+    expect(calls).toBe(0);
+    expect(scheduleOne(makePod("p", { labels: { picky: "yes" } }), snap, { profile }).node).toBeDefined();
+    expect(calls).toBe(3);
+  });
+
   it("words a failure exactly as Kubernetes does", () => {
     const snap = buildSnapshot([
       makeNode("a", { memory: "1Gi" }),

@@ -3,8 +3,10 @@
 // normalise → weighted sum → best node. No I/O, no clock, no randomness: the
 // same pod, snapshot and options always give the same answer.
 import {
+  SKIP,
   SUCCESS,
   CycleState,
+  type FilterPlugin,
   type NodeScore,
   type Pod,
   type Profile,
@@ -86,8 +88,14 @@ export function scheduleOne(pod: Pod, snapshot: Snapshot, opts: ScheduleOptions 
   const state = CycleState.for(pod, snapshot);
   if (trace) trace.state = state;
 
+  // Plugins whose PreFilter said Skip: their Filter has nothing to check for this pod.
+  let skipped: FilterPlugin[] | undefined;
   for (const p of profile.preFilter) {
     const s = p.preFilter(state, pod);
+    if (s === SKIP) {
+      if (isFilterPlugin(p)) (skipped ??= []).push(p);
+      continue;
+    }
     if (s.code === "Success") continue;
     if (s.code === "Error") return { status: { ...s, plugin: p.name }, diagnosis, evaluatedNodes: 0, feasibleNodes: 0 };
     // A PreFilter rejection applies to every node.
@@ -101,7 +109,7 @@ export function scheduleOne(pod: Pod, snapshot: Snapshot, opts: ScheduleOptions 
   const want = numFeasibleNodesToFind(n, opts.percentageOfNodesToScore);
   const start = (((opts.startIndex ?? 0) % n) + n) % n;
   const feasible: NodeInfo[] = [];
-  const filters = profile.filter;
+  const filters = skipped ? profile.filter.filter((f) => !skipped.includes(f)) : profile.filter;
   let evaluated = 0;
   for (; evaluated < n && feasible.length < want; evaluated++) {
     const ni = nodes[(start + evaluated) % n];
@@ -169,6 +177,10 @@ export function scheduleOne(pod: Pod, snapshot: Snapshot, opts: ScheduleOptions 
   let best = 0;
   for (let i = 1; i < feasible.length; i++) if (totals[i] > totals[best]) best = i;
   return { node: feasible[best].name, ...base };
+}
+
+function isFilterPlugin(p: object): p is FilterPlugin {
+  return typeof (p as Partial<FilterPlugin>).filter === "function";
 }
 
 /**

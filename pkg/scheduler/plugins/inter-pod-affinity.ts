@@ -16,6 +16,7 @@
 // so a cycle recounts only the nodes whose pods changed since the last one.
 import type { Pod } from "../framework.js";
 import {
+  SKIP,
   SUCCESS,
   frozenStatus,
   MAX_NODE_SCORE,
@@ -79,7 +80,7 @@ export const interPodAffinity = {
   preFilter(state: CycleState, pod: Pod) {
     // kube-scheduler's Skip: no terms of its own and no pod anywhere with required anti-affinity.
     const own = state.podInfo.affinity;
-    if (!own?.requiredAffinity.length && !own?.requiredAntiAffinity.length && state.snapshot.podsWithRequiredAntiAffinityCount === 0) return SUCCESS;
+    if (!own?.requiredAffinity.length && !own?.requiredAntiAffinity.length && state.snapshot.podsWithRequiredAntiAffinityCount === 0) return SKIP;
     const nodes = state.snapshot.nodes();
     const nsLabels = nsLabelsOf(state);
     const nsGen = state.snapshot.namespaceGeneration ?? 0;

@@ -2,7 +2,7 @@
 // must both match (filter); preferredDuringScheduling terms add their weights
 // (score).
 import type { V1NodeSelectorTerm, V1PreferredSchedulingTerm } from "@kubernetes/client-node";
-import { SUCCESS, frozenStatus, normalizeByMax, type CycleState, type FilterPlugin, type Pod, type PreFilterPlugin, type ScorePlugin } from "../framework.js";
+import { SKIP, SUCCESS, frozenStatus, normalizeByMax, type CycleState, type FilterPlugin, type Pod, type PreFilterPlugin, type ScorePlugin } from "../framework.js";
 import { matchesAnyTerm, matchesTerm } from "./node-selector.js";
 
 const NAME = "NodeAffinity";
@@ -23,7 +23,9 @@ function requiredOf(pod: Pod): Required {
 export const nodeAffinity = {
   name: NAME,
   preFilter(state: CycleState, pod: Pod) {
-    state.write(NAME, requiredOf(pod));
+    const req = requiredOf(pod);
+    if (req.selector.length === 0 && !req.terms) return SKIP;
+    state.write(NAME, req);
     return SUCCESS;
   },
   filter(state, pod, node) {

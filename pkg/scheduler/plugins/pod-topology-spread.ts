@@ -14,6 +14,7 @@ import type { V1TopologySpreadConstraint } from "@kubernetes/client-node";
 import { LabelSelector } from "../../api/selector.js";
 import { withLabelKeys } from "../affinity-terms.js";
 import {
+  SKIP,
   SUCCESS,
   frozenStatus,
   MAX_NODE_SCORE,
@@ -177,7 +178,7 @@ export const podTopologySpread = {
   name: NAME,
   preFilter(state: CycleState, pod: Pod) {
     const constraints = constraintsOf(pod, "DoNotSchedule");
-    if (constraints.length === 0) return SUCCESS;
+    if (constraints.length === 0) return SKIP;
     const counts = countDomains(constraints, pod, state.snapshot.nodes(), true);
     const minMatch = constraints.map((c, i) => {
       const m = counts[i];
@@ -215,7 +216,8 @@ export const podTopologySpread = {
       // The defaults over every node (no node affinity to honour, no taints policy):
       // the cache keeps these per controller, so no walk over the nodes.
       const per = constraints.map((c) => snap.ownerDomainCounts!(c.topologyKey, owner));
-      counts = per.map((d) => new Map(d.counts));
+      // The cache's live maps, not copies: nothing changes them before this cycle ends (assume comes after).
+      counts = per.map((d) => d.counts);
       weights = per.map((d) => Math.log(d.domains + 2));
     } else {
       counts = countDomains(constraints, pod, snap.nodes(), requireAllKeys);
