@@ -6,7 +6,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { createHash, webcrypto, X509Certificate } from "node:crypto";
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+x509.cryptoProvider.set(webcrypto);
 type CryptoKey = webcrypto.CryptoKey;
 
 const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;

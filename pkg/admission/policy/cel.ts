@@ -52,7 +52,7 @@ const programs = new Map<string, Program>();
 export function compile(expression: string): Program {
   let p = programs.get(expression);
   if (!p) {
-    p = celEnvironment().parse(expression) as unknown as Program;
+    p = celEnvironment().parse(expression);
     if (programs.size > 1000) programs.clear();
     programs.set(expression, p);
   }

@@ -6,11 +6,12 @@
 // upgradedSocket(). Requests that no route upgrades get their error Status
 // (401, 403, 404…) as a normal HTTP response and the socket is closed.
 import { ServerResponse, type IncomingMessage } from "node:http";
+import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 interface Pending {
-  socket: Duplex;
+  socket: Socket;
   head: Buffer;
   res: ServerResponse;
   switched: boolean;
@@ -21,10 +22,14 @@ const pending = new WeakMap<IncomingMessage, Pending>();
 export function installUpgradeRouting(app: FastifyInstance): Set<Duplex> {
   const live = new Set<Duplex>();
   const server = app.server;
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  server.on("upgrade", (req: IncomingMessage, duplex: Duplex, head: Buffer) => {
+    // Node types it a Duplex, but http and https servers hand over a net.Socket
+    // (a TLSSocket is one), the only kind a ServerResponse can be written to.
+    if (!(duplex instanceof Socket)) return void duplex.destroy();
+    const socket = duplex;
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;
-    res.assignSocket(socket as unknown as import("node:net").Socket);
+    res.assignSocket(socket);
     const p: Pending = { socket, head, res, switched: false };
     // an answer without a switch (an error Status) ends the exchange
     res.on("finish", () => {
@@ -56,7 +61,7 @@ export function upgradedSocket(req: FastifyRequest, reply: FastifyReply, live: S
   if (!p) throw new Error("not an upgrade request");
   pending.delete(req.raw);
   reply.hijack();
-  p.res.detachSocket(p.socket as unknown as import("node:net").Socket);
+  p.res.detachSocket(p.socket);
   live.add(p.socket);
   p.socket.once("close", () => live.delete(p.socket));
   return {
