@@ -140,7 +140,7 @@ function registerObjectCommands(program: Command): void {
   program
     .command("logs")
     .description("print the logs of a container in a pod")
-    .argument("<pod>", "pod name (or pod/NAME)")
+    .argument("<pod>", "pod name, pod/NAME, or TYPE/NAME (svc, deploy, …): one of its pods")
     .option("-c, --container <name>", "container name (required when the pod has several)")
     .option("-f, --follow", "stream new lines as they are written")
     .option("-p, --previous", "logs of the previous, terminated instance of the container")
@@ -447,7 +447,7 @@ function registerEditingAndProcessCommands(program: Command): void {
   program
     .command("exec")
     .description("run a command in a container (kubectl's protocol): -i sends stdin, -t gives it a terminal; the exit code is the command's")
-    .argument("<pod>", "pod name (or pod/NAME)")
+    .argument("<pod>", "pod name, pod/NAME, or TYPE/NAME (svc, deploy, …): one of its pods")
     .argument("[command...]", "the command and its arguments, after --")
     .option("-c, --container <name>", "container name (required when the pod has several)")
     .option("-i, --stdin", "pass stdin to the container")

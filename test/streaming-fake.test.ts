@@ -147,6 +147,11 @@ describe("streaming protocols on the fake runtime", () => {
     const fail = await lab.skiff("exec", "pod/box", "--", "sh", "-c", "exit 3");
     expect(fail.code).toBe(3);
     expect(fail.stderr).toContain("command terminated with exit code 3");
+    await admin.request("POST", resourcePath(R.services, "default"), { body: { apiVersion: "v1", kind: "Service", metadata: { name: "box" }, spec: { selector: { app: "box" }, ports: [{ port: 80, targetPort: 8080 }] } } });
+    expect(await lab.skiff("exec", "svc/box", "--", "echo", "via", "service")).toMatchObject({ code: 0, stdout: "via service\n" });
+    const ghost = await lab.skiff("exec", "ghost", "--", "true");
+    expect(ghost).toMatchObject({ code: 1 });
+    expect(ghost.stderr).toContain('pods "ghost" not found');
     const wrong = await lab.skiff("exec", "box", "-c", "nope", "--", "true");
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("container nope is not valid for pod box");
@@ -174,7 +179,6 @@ describe("streaming protocols on the fake runtime", () => {
     expect(parsePortMapping("18080:80")).toEqual({ local: 18080, remote: 80 });
     expect(() => parsePortMapping("x:80")).toThrow(/invalid port/);
     expect(() => parsePortMapping("70000")).toThrow(/invalid port/);
-    await admin.request("POST", resourcePath(R.services, "default"), { body: { apiVersion: "v1", kind: "Service", metadata: { name: "box" }, spec: { selector: { app: "box" }, ports: [{ port: 80, targetPort: 8080 }] } } });
     const globals = { kubeconfig: join(lab.dir, "kubeconfig") };
     for (const [target, remote] of [["pod/box", "8080"], ["svc/box", "80"]]) {
       const stop = new AbortController();

@@ -1,4 +1,4 @@
-// `skiff exec POD [-c CONTAINER] [-i] [-t] -- COMMAND [ARG…]`: runs a command
+// `skiff exec POD|TYPE/NAME [-c CONTAINER] [-i] [-t] -- COMMAND [ARG…]`: runs a command
 // in a running container over the same WebSocket channel protocol kubectl
 // uses; -i sends our stdin, -t gives it a terminal (raw mode, resize). The
 // exit code is the command's.
@@ -6,6 +6,7 @@ import { ApiError } from "../../pkg/api/errors.js";
 import { openExec } from "../../pkg/client/streams.js";
 import { connect, ExitError, type GlobalOptions } from "../context.js";
 import { describeError } from "../output.js";
+import { resolvePodTarget } from "./pod-target.js";
 import { pipeTerminal } from "./stream-io.js";
 
 export interface ExecCommandOptions {
@@ -17,22 +18,15 @@ export interface ExecCommandOptions {
   globals: GlobalOptions;
 }
 
-/** "pod/NAME", "po/NAME" or "NAME" → NAME; other kinds are an error. */
-export function podName(ref: string, verb: string): string {
-  const m = /^(?:pods?|po)\/(.+)$/.exec(ref);
-  if (m) return m[1];
-  if (ref.includes("/")) throw new ExitError(1, `error: skiff ${verb} works on pods: ${ref} is not a pod (use pod/NAME or NAME)`);
-  return ref;
-}
-
 export async function runExec(o: ExecCommandOptions): Promise<void> {
-  const pod = podName(o.pod, "exec");
   if (o.command.length === 0) throw new ExitError(1, "error: you must specify at least one command for the container: skiff exec POD -- COMMAND [ARGS…]");
   const tty = !!o.tty && !!o.stdin && process.stdin.isTTY === true;
   if (o.tty && !tty) process.stderr.write("Unable to use a TTY - input is not a terminal or the right kind of file\n");
   const s = connect(o.globals);
   let code: number;
   try {
+    // NAME, pod/NAME, or as kubectl: svc/NAME, deploy/NAME… mean one of their pods.
+    const { name: pod } = await resolvePodTarget(s.client, s.namespace, o.pod, "exec");
     const proc = await openExec(s.conn, s.namespace, pod, { container: o.container, command: o.command, stdin: !!o.stdin, stdout: true, stderr: true, tty });
     code = await pipeTerminal(proc, { stdin: !!o.stdin, tty });
     if (proc.failure) throw new ExitError(1, `error: ${proc.failure}`);
