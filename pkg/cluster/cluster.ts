@@ -146,6 +146,97 @@ async function servePodsTheApi(client: Client, cp: ControlPlane, gateway: string
   return relay ? () => new Promise<void>((resolve) => relay!.close(() => resolve())) : undefined;
 }
 
+type ErrorSink = (component: string, e: Error) => void;
+
+interface NodeAgentsSetup {
+  count: number;
+  runtime: ContainerRuntime;
+  client: InProcessClient;
+  informers: InformerFactory;
+  tools: LabTools;
+  kubelet: EventRecorder;
+  stateDir: string;
+  heartbeatMs: number | undefined;
+  net: PodNetworkSetup | undefined;
+  opts: ClusterOptions;
+  onError: ErrorSink;
+  /** Filled in as each agent starts, so a failure part-way still stops the ones already running. */
+  agents: Map<string, Agent>;
+}
+
+/** One agent per node (node-1 … node-N) on the cluster's runtime, each started before the next. */
+async function startNodeAgents(s: NodeAgentsSetup): Promise<void> {
+  const { count, runtime, client, tools, opts } = s;
+  const podInformer = s.informers.for(R.pods);
+  await podInformer.start();
+  const capacity = opts.nodeCapacity ?? (runtime.name === "fake" ? { cpu: "4", memory: "8Gi", pods: 110 } : undefined);
+  // Many simulated nodes: relist the runtime less often (each relist scans every container).
+  const relistMs = count > 50 ? 60_000 : undefined;
+  for (let i = 1; i <= count; i++) {
+    const nodeName = `node-${i}`;
+    const agent = new Agent({
+      client: tools.agentClient(nodeName, client),
+      runtime: tools.agentRuntime(nodeName, runtime),
+      nodeName,
+      podInformer,
+      recorder: s.kubelet,
+      capacity,
+      stateDir: join(s.stateDir, "agents", nodeName),
+      relistMs,
+      heartbeatMs: s.heartbeatMs,
+      podNetwork: s.net?.podNetwork,
+      onError: (e) => s.onError(`agent ${nodeName}`, e),
+    });
+    await agent.start();
+    s.agents.set(nodeName, agent);
+    tools.addNode(nodeName, agent, runtime);
+    if (count >= 100 && i % 100 === 0) opts.log?.(`  ${i}/${count} nodes registered`);
+  }
+}
+
+/** Cluster DNS, or undefined with a notice saying why: without it pods still run, names just do not resolve. */
+async function startDnsOrNotice(
+  client: InProcessClient,
+  informers: InformerFactory,
+  net: PodNetworkSetup | undefined,
+  opts: ClusterOptions,
+  onError: ErrorSink,
+  notice: (line: string) => void,
+): Promise<ClusterDns | undefined> {
+  try {
+    // On the pod network the DNS address is reserved for us (pods' resolv.conf names it) and the
+    // kernel proxier leaves it alone; elsewhere kube-dns gets a cluster IP and the proxy carries its TCP.
+    const onNetwork = net ? { address: net.network.dnsAddress, tcpViaProxy: !net.kernel } : {};
+    return await startClusterDns({ client, informers, ...onNetwork, ...(opts.dns || {}), onError: (e) => onError("dns", e) });
+  } catch (e) {
+    // Port 53 needs privileges: say so instead of failing the whole cluster.
+    notice(`cluster DNS is off: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** The ingress controller on its port, or undefined with a notice (a port in use is the common case). */
+async function startIngressOrNotice(
+  client: InProcessClient,
+  informers: InformerFactory,
+  port: number,
+  opts: ClusterOptions,
+  onError: ErrorSink,
+  notice: (line: string) => void,
+): Promise<IngressController | undefined> {
+  const ctl = new IngressController({ client, informers, host: opts.ingressHost, port, onError: (e) => onError("ingress", e) });
+  try {
+    await ctl.start();
+    return ctl;
+  } catch (e) {
+    await ctl.stop();
+    const err = e as NodeJS.ErrnoException;
+    const where = `${opts.ingressHost ?? "127.0.0.1"}:${port}`;
+    notice(err.code === "EADDRINUSE" ? `ingress controller is off: ${where} is in use (skiff up --ingress-port N picks another, 0 turns it off)` : `ingress controller is off: ${err.message}`);
+    return undefined;
+  }
+}
+
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const agents = new Map<string, Agent>();
   const onError = opts.onError ?? ((c, e) => process.stderr.write(`${c}: ${e.message}\n`));
@@ -202,32 +293,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const heartbeatMs = opts.nodeHeartbeatMs ?? heartbeatFor(opts.nodeGracePeriodMs);
     if (nodeCount > 0) {
       runtime = new ClusterScopedRuntime(baseRuntime!, ensureClusterId(cp.paths));
-      const podInformer = informers.for(R.pods);
-      await podInformer.start();
-      const capacity = opts.nodeCapacity ?? (runtime.name === "fake" ? { cpu: "4", memory: "8Gi", pods: 110 } : undefined);
-      // Many simulated nodes: relist the runtime less often (each relist scans every container).
-      const relistMs = nodeCount > 50 ? 60_000 : undefined;
-      const kubelet = recorder("kubelet");
-      for (let i = 1; i <= nodeCount; i++) {
-        const nodeName = `node-${i}`;
-        const agent = new Agent({
-          client: tools.agentClient(nodeName, client),
-          runtime: tools.agentRuntime(nodeName, runtime),
-          nodeName,
-          podInformer,
-          recorder: kubelet,
-          capacity,
-          stateDir: join(cp.paths.dir, "agents", nodeName),
-          relistMs,
-          heartbeatMs,
-          podNetwork: net?.podNetwork,
-          onError: (e) => onError(`agent ${nodeName}`, e),
-        });
-        await agent.start();
-        agents.set(nodeName, agent);
-        tools.addNode(nodeName, agent, runtime);
-        if (nodeCount >= 100 && i % 100 === 0) opts.log?.(`  ${i}/${nodeCount} nodes registered`);
-      }
+      await startNodeAgents({ count: nodeCount, runtime, client, informers, tools, kubelet: recorder("kubelet"), stateDir: cp.paths.dir, heartbeatMs, net, opts, onError, agents });
     }
     if ((opts.fakeNodes ?? 0) > 0) {
       const podInformer = informers.for(R.pods);
@@ -247,17 +313,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     }
 
     if (opts.dns !== false) {
-      try {
-        // On the pod network the DNS address is reserved for us (pods' resolv.conf names it) and the
-        // kernel proxier leaves it alone; elsewhere kube-dns gets a cluster IP and the proxy carries its TCP.
-        const onNetwork = net ? { address: net.network.dnsAddress, tcpViaProxy: !net.kernel } : {};
-        const started = await startClusterDns({ client, informers, ...onNetwork, ...(opts.dns ?? {}), onError: (e) => onError("dns", e) });
-        dns = started;
-        stops.push(() => started.stop());
-      } catch (e) {
-        // Without DNS pods still run; names just do not resolve. Say why (port 53 needs privileges).
-        notice(`cluster DNS is off: ${(e as Error).message}`);
-      }
+      const started = await startDnsOrNotice(client, informers, net, opts, onError, notice);
+      dns = started;
+      if (started) stops.push(() => started.stop());
     }
     if (net) {
       // Pods reach the host at the bridge's address: the `kubernetes` Service's endpoint is there.
@@ -265,17 +323,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       if (stop) stops.push(stop);
     }
     if (opts.ingressPort) {
-      const ctl = new IngressController({ client, informers, host: opts.ingressHost, port: opts.ingressPort, onError: (e) => onError("ingress", e) });
-      try {
-        await ctl.start();
-        ingress = ctl;
-        stops.push(() => ctl.stop());
-      } catch (e) {
-        await ctl.stop();
-        const err = e as NodeJS.ErrnoException;
-        const where = `${opts.ingressHost ?? "127.0.0.1"}:${opts.ingressPort}`;
-        notice(err.code === "EADDRINUSE" ? `ingress controller is off: ${where} is in use (skiff up --ingress-port N picks another, 0 turns it off)` : `ingress controller is off: ${err.message}`);
-      }
+      const ctl = await startIngressOrNotice(client, informers, opts.ingressPort, opts, onError, notice);
+      ingress = ctl;
+      if (ctl) stops.push(() => ctl.stop());
     }
   } catch (e) {
     await tools.close();

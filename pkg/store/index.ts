@@ -4,7 +4,7 @@ import { SqliteStore, type SqliteStoreOptions } from "./sqlite.js";
 import { EtcdStore, parseEtcdSpec } from "./etcd.js";
 import type { Store } from "./store.js";
 
-export type { Store } from "./store.js";
+export type { ObjectRef, Store } from "./store.js";
 export { MemoryStore } from "./memory.js";
 export { SqliteStore, StoreOpenError, rawInsertBaseline } from "./sqlite.js";
 export { LockHeldError } from "./lockfile.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runStoreContract } from "./contract.js";
+import { runStoreContract } from "../../test/helpers/store-contract.js";
 import { openStore } from "./index.js";
 import { MemoryStore } from "./memory.js";
 

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterEach, describe, expect, it } from "vitest";
-import { runStoreContract } from "./contract.js";
+import { runStoreContract } from "../../test/helpers/store-contract.js";
 import { openStore } from "./index.js";
 import { SqliteStore, StoreOpenError, rawInsertBaseline } from "./sqlite.js";
 import type { KubeObject } from "../api/types.js";

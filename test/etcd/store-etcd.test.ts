@@ -2,7 +2,7 @@
 // against a real etcd (Debian's etcd-server) that this file starts and stops.
 // Each case gets its own key prefix, i.e. its own cluster inside one etcd.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runStoreContract } from "../../pkg/store/contract.js";
+import { runStoreContract } from "../helpers/store-contract.js";
 import { EtcdStore, openStore, parseEtcdSpec } from "../../pkg/store/index.js";
 import type { KubeObject } from "../../pkg/api/types.js";
 import { etcdAvailable, startEtcd, type TestEtcd } from "../helpers/etcd.js";

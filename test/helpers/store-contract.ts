@@ -1,10 +1,11 @@
 // The behaviour every Store backend must show, as one vitest suite. A backend's
 // test file calls runStoreContract with a factory; memory, sqlite and a future
-// etcd backend all run exactly these cases.
+// etcd backend all run exactly these cases. It lives with the test helpers
+// because only test files run it; source never imports it.
 import { afterEach, describe, expect, it } from "vitest";
-import { isApiError, type ApiError } from "../api/errors.js";
-import type { KubeObject, WatchEvent } from "../api/types.js";
-import type { ObjectRef, Store } from "./store.js";
+import { isApiError, type ApiError } from "../../pkg/api/errors.js";
+import type { KubeObject, WatchEvent } from "../../pkg/api/types.js";
+import type { ObjectRef, Store } from "../../pkg/store/index.js";
 
 export interface StoreFixture {
   store: Store;
