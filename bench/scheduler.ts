@@ -20,7 +20,7 @@
 //   informers, the Scheduler with its event recorder; the clock runs from
 //   the first pod create until the last bind is written (target ≥ 1,000 pods/s).
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { R } from "../pkg/api/kinds.js";
 import { Registry } from "../pkg/apiserver/registry.js";
@@ -173,6 +173,8 @@ async function endToEndBench(): Promise<{ podsPerSec: number; seconds: number; c
 }
 
 async function main(): Promise<void> {
+  // The machine's load when the run began: on a shared box wall-clock pods/s says as much about the neighbours.
+  const load1m = loadavg()[0];
   console.log(`scheduler benchmark: ${podCount} pods onto ${nodeCount} nodes${withEvents ? "" : " (no events)"}${withDecisions ? " (decision records on)" : ""}`);
   const cycle = cycleBench();
   const constrained = cycleBench(constrainedPod);
@@ -213,6 +215,7 @@ async function main(): Promise<void> {
     },
     endToEnd: { podsPerSec: Math.round(e2e.podsPerSec), seconds: round(e2e.seconds), podsPerCpuSec: Math.round(podCount / e2e.cpuSeconds), createSeconds: round(e2e.createSeconds), bound: e2e.bound, overcommittedNodes: e2e.overcommitted },
     rssMiB: Math.round(rssMiB),
+    loadAverage1m: round(load1m),
   });
   if (e2e.bound !== podCount || e2e.overcommitted > 0) process.exitCode = 1;
 }
