@@ -51,6 +51,9 @@ describe("benchmarks at CI size", () => {
   it("scheduler", async () => {
     const r = await bench("scheduler.js", "scheduler", ["--pods", "50", "--nodes", "10"]);
     expect(r).toMatchObject({ pods: 50, nodes: 10 });
+    // Issue 25: the constrained cycle beside the plain one, same run, and the load it ran under.
+    expect((r.cycleSpreadAntiAffinity as { podsPerSec: number }).podsPerSec).toBeGreaterThan(0);
+    expect(typeof r.loadAverage1m).toBe("number");
   }, 180_000);
 
   it("cluster-scale", async () => {
@@ -88,6 +91,7 @@ describe("benchmarks at CI size", () => {
     await run(process.execPath, [join(BENCH, "run.js"), "--docs-only"], { env, timeout: 60_000 });
     const md = readFileSync(join(dir, "docs", "benchmarks.md"), "utf8");
     for (const name of ["api", "scheduler", "startup", "proxy", "cluster-scale", "swarm"]) expect(md).toContain(`## ${name}`);
+    expect(md).toContain("cycle, every pod with zone spread (maxSkew 1) + per-node anti-affinity (pods/s)");
     expect(readFileSync(join(dir, "docs", "benchmarks.svg"), "utf8")).toMatch(/^<\?xml[\s\S]*<\/svg>\n$/);
   }, 90_000);
 });
