@@ -8,6 +8,7 @@
 import type { V1Affinity, V1NodeSelectorTerm } from "@kubernetes/client-node";
 import type { KubeObject } from "../api/types.js";
 import { matchesAnyTerm } from "../api/node-selector.js";
+import { podFromTemplate } from "../api/pod-template.js";
 import type { PodTemplate } from "./history.js";
 import { tolerates } from "../api/tolerations.js";
 import type { NodeLike, Taint } from "./node-lifecycle.js";
@@ -103,16 +104,12 @@ export interface DaemonSetIdentity extends KubeObject {
 
 /** A new daemon pod for one node, labelled with the template's revision. */
 export function daemonPod(ds: DaemonSetIdentity, nodeName: string, hash: string): KubeObject {
-  const t = structuredClone(ds.spec?.template ?? {});
-  const spec = (t.spec ?? {}) as DaemonPodSpec;
+  const pod = podFromTemplate(ds.spec?.template, { namespace: ds.metadata.namespace, generateName: `${ds.metadata.name}-`, controllerRef: newControllerRef(ds) });
+  // The revision labels win over the template's: they say which template made the pod.
+  pod.metadata.labels = { ...pod.metadata.labels, [CONTROLLER_REVISION_HASH]: hash, [POD_TEMPLATE_GENERATION]: String(ds.metadata.generation ?? 1) };
+  const spec = (pod.spec ?? {}) as DaemonPodSpec;
   spec.affinity = pinToNode(spec.affinity, nodeName);
   spec.tolerations = daemonTolerations(spec);
-  const metadata: KubeObject["metadata"] = {
-    generateName: `${ds.metadata.name}-`,
-    namespace: ds.metadata.namespace,
-    labels: { ...(t.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH]: hash, [POD_TEMPLATE_GENERATION]: String(ds.metadata.generation ?? 1) },
-    ownerReferences: [newControllerRef(ds)],
-  };
-  if (t.metadata?.annotations) metadata.annotations = t.metadata.annotations;
-  return { apiVersion: "v1", kind: "Pod", metadata, spec };
+  pod.spec = spec;
+  return pod;
 }
