@@ -9,6 +9,7 @@
 // pod made again for an ordinal mounts the same claim and finds its data.
 import type { KubeObject } from "../api/types.js";
 import type { PersistentVolumeClaim } from "../api/storage.js";
+import { podFromTemplate } from "../api/pod-template.js";
 import type { PodTemplate } from "./history.js";
 import { newControllerRef, type PodLike } from "./util.js";
 
@@ -82,9 +83,10 @@ export function claimsFor(sts: StatefulSetIdentity, ordinal: number): Persistent
 
 /** newVersionedStatefulSetPod: the pod for one ordinal, from the template of one revision. */
 export function statefulPod(sts: StatefulSetIdentity, template: PodTemplate, ordinal: number, revision: string): KubeObject {
-  const t = structuredClone(template);
   const name = podName(sts, ordinal);
-  const spec = (t.spec ?? {}) as PodSpecShape;
+  // Named by ordinal; generateName is set too, as GetPodFromTemplate does for every controller.
+  const pod = podFromTemplate(template, { namespace: sts.metadata.namespace, name, generateName: `${sts.metadata.name}-`, controllerRef: newControllerRef(sts) });
+  const spec = (pod.spec ?? {}) as PodSpecShape;
   spec.hostname = name;
   if (sts.spec?.serviceName) spec.subdomain = sts.spec.serviceName;
   else delete spec.subdomain;
@@ -99,15 +101,11 @@ export function statefulPod(sts: StatefulSetIdentity, template: PodTemplate, ord
     else volumes.push(v);
   }
   if (volumes.length > 0) spec.volumes = volumes;
-  const annotations = { ...(t.metadata?.annotations ?? {}) };
-  const metadata: KubeObject["metadata"] = {
-    name,
-    namespace: sts.metadata.namespace,
-    labels: { ...(t.metadata?.labels ?? {}), [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [CONTROLLER_REVISION_HASH]: revision },
-    ownerReferences: [newControllerRef(sts)],
-  };
-  if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
-  return { apiVersion: "v1", kind: "Pod", metadata, spec };
+  pod.spec = spec;
+  // The identity labels win over the template's: they say which ordinal and revision the pod is.
+  pod.metadata.labels = { ...pod.metadata.labels, [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [CONTROLLER_REVISION_HASH]: revision };
+  if (Object.keys(pod.metadata.annotations ?? {}).length === 0) delete pod.metadata.annotations;
+  return pod;
 }
 
 /**
