@@ -21,7 +21,12 @@ import type { Pod, Profile, ScoreTrace, Snapshot } from "./framework.js";
 import type { ScheduleResult } from "./schedule-one.js";
 
 export const DEFAULT_MAX_PER_OWNER = 20;
-export const DEFAULT_MAX_OWNERS = 2048;
+/**
+ * A kept capture holds its pod object (shared with the informer's cache while
+ * the pod exists, the capture's own after it is deleted): 512 owners × 20 pods
+ * bounds that at about 10,000 pod objects.
+ */
+export const DEFAULT_MAX_OWNERS = 512;
 /** Standalone pods share one bucket per namespace, so it keeps more. */
 const STANDALONE_FACTOR = 5;
 
@@ -38,7 +43,7 @@ export interface DecisionLookup {
 export interface DecisionRecorderOptions {
   /** Decisions kept per owner. Default 20. */
   maxPerOwner?: number;
-  /** Owners (buckets) kept, least recently recorded dropped first. Default 2048. */
+  /** Owners (buckets) kept, least recently recorded dropped first. Default 512. */
   maxOwners?: number;
   /** The scheduler's profile, whose filters explain their rejections. */
   profile?: Profile;
