@@ -4,6 +4,7 @@
 // Deployment); the reconcilers decide what, if anything, to do.
 import { PodGarbageCollector } from "./pod-gc.js";
 import { R, type ResourceInfo } from "../api/kinds.js";
+import { nodeReadyStatus } from "../api/node-readiness.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
 import { EventRecorder } from "../client/events.js";
@@ -113,7 +114,7 @@ function registerNodeLifecycle(w: NodeLifecycleWiring): { controller: NodeLifecy
       // A pod landing on (or still on) an unreachable node needs the eviction clock.
       const nodeName = pod.spec?.nodeName;
       if (!nodeName || ev === "delete") return;
-      const ready = w.nodes.lister.get(undefined, nodeName)?.status?.conditions?.find((c) => c.type === "Ready")?.status;
+      const ready = nodeReadyStatus(w.nodes.lister.get(undefined, nodeName));
       if (ready && ready !== "True") queue.add(nodeName);
     },
   };

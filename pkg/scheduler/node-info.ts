@@ -2,6 +2,7 @@
 // kept up to date incrementally so that every Filter and Score is a few number
 // comparisons (kube-scheduler's framework.NodeInfo).
 import type { V1Taint } from "@kubernetes/client-node";
+import { nodeReadyStatus } from "../api/node-readiness.js";
 import type { Node } from "./framework.js";
 import { bytes, milliCpu, type HostPort, type PodInfo, type Resources } from "./pod-info.js";
 
@@ -71,7 +72,7 @@ export class NodeInfo {
     this.generation++;
     this.taints = node.spec?.taints ?? [];
     this.unschedulable = node.spec?.unschedulable === true;
-    const ready = status.conditions?.find((c) => c.type === "Ready")?.status;
+    const ready = nodeReadyStatus(node);
     this.ready = ready === "True" ? "True" : ready === "Unknown" ? "Unknown" : "False";
   }
 

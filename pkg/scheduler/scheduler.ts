@@ -7,6 +7,7 @@
 // event that could help them (see queue.ts and the handlers below).
 import { isApiError } from "../api/errors.js";
 import { R } from "../api/kinds.js";
+import { nodeReadyStatus } from "../api/node-readiness.js";
 import type { Client } from "../client/client.js";
 import type { EventRecorder } from "../client/events.js";
 import type { InformerFactory } from "../client/informer.js";
@@ -413,7 +414,6 @@ export function nodeChangeHelps(old: Node, node: Node): Set<string> {
   }
   if (!same(old.spec?.taints, node.spec?.taints)) helps.add("TaintToleration");
   if ((old.spec?.unschedulable === true) !== (node.spec?.unschedulable === true)) helps.add("NodeUnschedulable");
-  const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === "Ready")?.status;
-  if (ready(old) !== ready(node)) helps.add("NodeReady");
+  if (nodeReadyStatus(old) !== nodeReadyStatus(node)) helps.add("NodeReady");
   return helps;
 }

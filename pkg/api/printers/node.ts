@@ -1,5 +1,6 @@
 // Node rows (printNode in printers.go).
 import { ageOf } from "../human-duration.js";
+import { nodeReadyStatus } from "../node-readiness.js";
 import { ageColumn, column, nameColumn, type KindPrinter, type Timestamp } from "./table.js";
 
 export interface NodeLike {
@@ -18,8 +19,8 @@ const LEGACY_ROLE_LABEL = "kubernetes.io/role";
 /** "Ready", "NotReady", "Unknown" (no Ready condition yet), plus ",SchedulingDisabled" when cordoned. */
 export function nodeStatus(node: NodeLike): string {
   const status: string[] = [];
-  const ready = node.status?.conditions?.find((c) => c.type === "Ready");
-  if (ready) status.push(ready.status === "True" ? "Ready" : "NotReady");
+  const ready = nodeReadyStatus(node);
+  if (ready) status.push(ready === "True" ? "Ready" : "NotReady");
   else status.push("Unknown");
   if (node.spec?.unschedulable) status.push("SchedulingDisabled");
   return status.join(",");
