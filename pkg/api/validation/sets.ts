@@ -45,8 +45,9 @@ function validateSelector(spec: Rec, kindWord: string, errs: FieldError[]): Rec 
 /**
  * Template metadata and pod spec. `extraVolumes` are volumes the controller adds
  * to every pod (a StatefulSet's claim templates), so mounts of them are valid.
+ * Shared by every pod-owning apps/v1 kind (Deployment, ReplicaSet, DaemonSet, StatefulSet).
  */
-function validateTemplate(spec: Rec, selector: Rec | undefined, kind: string, errs: FieldError[], extraVolumes: string[] = []): void {
+export function validateTemplate(spec: Rec, selector: Rec | undefined, kind: string, errs: FieldError[], extraVolumes: string[] = []): void {
   const tp = "spec.template";
   if (!present(spec.template)) {
     errs.push(required(tp));

@@ -17,9 +17,9 @@ import {
   validateNonNegative,
   type Rec,
 } from "./field.js";
-import { isEmptySelector, selectorMatchesLabels, validateAnnotations, validateLabels, validateLabelSelectorObject } from "./meta.js";
+import { isEmptySelector, validateLabelSelectorObject } from "./meta.js";
 import { percentErrors } from "./names.js";
-import { validatePodSpec } from "./pod.js";
+import { validateTemplate } from "./sets.js";
 
 export interface UpdateContext {
   old?: KubeObject;
@@ -42,36 +42,7 @@ function validateReplicatedSpec(spec: Rec, kindWord: string, errs: FieldError[])
     }
   }
 
-  const tp = "spec.template";
-  if (!present(spec.template)) {
-    errs.push(required(tp));
-    return;
-  }
-  const template = readRec(spec.template, tp, errs);
-  if (!template) return;
-  const meta = readRec(template.metadata, child(tp, "metadata"), errs) ?? {};
-  const labelsPath = "spec.template.metadata.labels";
-  const labelErrs = validateLabels(meta.labels, labelsPath);
-  errs.push(...labelErrs);
-  errs.push(...validateAnnotations(meta.annotations, "spec.template.metadata.annotations"));
-  if (selector && labelErrs.length === 0) {
-    const labels = isRec(meta.labels) ? (meta.labels as Record<string, string>) : {};
-    // Otherwise the controller would create pods it does not own and create more forever.
-    if (!selectorMatchesLabels(selector, labels)) {
-      errs.push(invalid(labelsPath, labels, "`selector` does not match template `labels`"));
-    }
-  }
-  errs.push(...validatePodSpec(template.spec, "spec.template.spec"));
-  if (isRec(template.spec)) {
-    // Controllers replace pods that exit; a pod that is meant to stop belongs in a Job.
-    const rp = template.spec.restartPolicy;
-    if (typeof rp === "string" && rp !== "" && rp !== "Always") {
-      errs.push(notSupported("spec.template.spec.restartPolicy", rp, ["Always"]));
-    }
-    if (present(template.spec.activeDeadlineSeconds)) {
-      errs.push(forbidden("spec.template.spec.activeDeadlineSeconds", `activeDeadlineSeconds in ${kindWord} is not Supported`));
-    }
-  }
+  validateTemplate(spec, selector, kindWord, errs);
 }
 
 /** apps/v1 made selectors immutable: changing one would orphan every existing pod. */
