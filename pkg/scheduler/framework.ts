@@ -68,7 +68,7 @@ export const SUCCESS: Status = Object.freeze({ code: "Success", reasons: Object.
  * for the many pods without node affinity, spread or pod affinity terms).
  * Compared by identity; anyone treating it as a plain Success is still right.
  */
-export const SKIP: Status = Object.freeze({ code: "Success", reasons: Object.freeze([]) as unknown as string[] });
+export const SKIP: Status = Object.freeze({ code: "Success", reasons: Object.freeze([]) });
 
 export function isSuccess(s: Status): boolean {
   return s.code === "Success";
