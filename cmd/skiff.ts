@@ -408,35 +408,7 @@ function registerEditingAndProcessCommands(program: Command): void {
     .option("--recursive", "print every nested field, without descriptions")
     .action(async (resource: string, o) => (await import("./commands/explain.js")).runExplain({ ...o, resource }));
 
-  const config = program.command("config").description("view and change the kubeconfig (--kubeconfig, default $SKIFF_HOME/kubeconfig)");
-  config
-    .command("view")
-    .description("print the kubeconfig; tokens and certificate data are redacted unless --raw")
-    .option("--minify", "only the current context, its cluster and its user")
-    .option("--raw", "show tokens and certificate data")
-    .option("-o, --output <format>", "yaml (default) | json")
-    .action(async (o, cmd: Command) => (await import("./commands/config.js")).runConfigView({ ...o, globals: globals(cmd) }));
-  config
-    .command("current-context")
-    .description("print the name of the current context")
-    .action(async (_o, cmd: Command) => (await import("./commands/config.js")).runConfigCurrentContext({ globals: globals(cmd) }));
-  config
-    .command("get-contexts")
-    .description("list the contexts")
-    .action(async (_o, cmd: Command) => (await import("./commands/config.js")).runConfigGetContexts({ globals: globals(cmd) }));
-  config
-    .command("use-context")
-    .description("make a context the current one")
-    .argument("<name>", "context name")
-    .action(async (name: string, _o, cmd: Command) => (await import("./commands/config.js")).runConfigUseContext({ name, globals: globals(cmd) }));
-  config
-    .command("set-context")
-    .description("change a context: set-context --current --namespace=NS sets the namespace commands use")
-    .argument("[name]", "context name (or --current)")
-    .option("--current", "change the current context")
-    .option("--cluster <name>", "cluster of the context")
-    .option("--user <name>", "user of the context")
-    .action(async (name: string | undefined, o, cmd: Command) => (await import("./commands/config.js")).runConfigSetContext({ ...o, name, namespace: globals(cmd).namespace, globals: globals(cmd) }));
+  registerConfigCommands(program);
 
   program
     .command("completion")
@@ -444,61 +416,7 @@ function registerEditingAndProcessCommands(program: Command): void {
     .addArgument(new Argument("<shell>", "bash or zsh").choices(["bash", "zsh"]))
     .action(async (shell: string) => (await import("./commands/completion.js")).runCompletion({ shell, program }));
 
-  program
-    .command("exec")
-    .description("run a command in a container (kubectl's protocol): -i sends stdin, -t gives it a terminal; the exit code is the command's")
-    .argument("<pod>", "pod name, pod/NAME, or TYPE/NAME (svc, deploy, …): one of its pods")
-    .argument("[command...]", "the command and its arguments, after --")
-    .option("-c, --container <name>", "container name (required when the pod has several)")
-    .option("-i, --stdin", "pass stdin to the container")
-    .option("-t, --tty", "stdin is a TTY (with -i: an interactive shell)")
-    .action(async (pod: string, command: string[], o, cmd: Command) => (await import("./commands/exec.js")).runExec({ ...o, pod, command, globals: globals(cmd) }));
-
-  program
-    .command("attach")
-    .description("attach to a running container's process (kubectl's protocol): its output from now on; -i sends stdin, -t gives it a terminal")
-    .argument("<pod>", "pod name, pod/NAME, or TYPE/NAME (svc, deploy, rs, sts, …): one of its pods")
-    .option("-c, --container <name>", "container name (required when the pod has several)")
-    .option("-i, --stdin", "pass stdin to the container")
-    .option("-t, --tty", "stdin is a TTY")
-    .action(async (pod: string, o, cmd: Command) => {
-      // Ctrl-C detaches (the process keeps running); in raw mode it goes to the container instead.
-      const stop = new AbortController();
-      const detach = () => stop.abort();
-      process.once("SIGINT", detach);
-      try {
-        await (await import("./commands/attach.js")).runAttach({ ...o, pod, globals: globals(cmd), signal: stop.signal });
-      } finally {
-        process.off("SIGINT", detach);
-      }
-    });
-
-  program
-    .command("port-forward")
-    .description("forward local ports to a pod (kubectl's protocol): [LOCAL:]REMOTE, :REMOTE picks a free local port; Ctrl-C stops")
-    .argument("<target>", "pod name, pod/NAME, svc/NAME (ports are the Service's) or deploy/NAME, rs/NAME, sts/NAME…")
-    .argument("<ports...>", "[LOCAL:]REMOTE port pairs")
-    .option("--address <ip>", "address to listen on", "127.0.0.1")
-    .action(async (target: string, ports: string[], o: { address: string }, cmd: Command) => {
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
-      try {
-        await (await import("./commands/port-forward.js")).runPortForward({ target, ports, address: o.address, globals: globals(cmd), signal: stop.signal });
-      } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      }
-    });
-
-  program
-    .command("cp")
-    .description("copy files and directories to and from a container (tar over exec, as kubectl cp; the container needs tar)")
-    .argument("<src>", "[NAMESPACE/]POD:PATH or a local path")
-    .argument("<dest>", "a local path or [NAMESPACE/]POD:PATH")
-    .option("-c, --container <name>", "container name (required when the pod has several)")
-    .action(async (src: string, dest: string, o, cmd: Command) => (await import("./commands/cp.js")).runCp({ ...o, src, dest, globals: globals(cmd) }));
+  registerStreamingCommands(program);
 
   program
     .command("down")
@@ -560,6 +478,98 @@ function registerEditingAndProcessCommands(program: Command): void {
 }
 
 /** Certs, top, usage, autoscale, mirror, kind. */
+/** `skiff config …`: the kubeconfig, as kubectl config edits it. */
+function registerConfigCommands(program: Command): void {
+  const config = program.command("config").description("view and change the kubeconfig (--kubeconfig, default $SKIFF_HOME/kubeconfig)");
+  config
+    .command("view")
+    .description("print the kubeconfig; tokens and certificate data are redacted unless --raw")
+    .option("--minify", "only the current context, its cluster and its user")
+    .option("--raw", "show tokens and certificate data")
+    .option("-o, --output <format>", "yaml (default) | json")
+    .action(async (o, cmd: Command) => (await import("./commands/config.js")).runConfigView({ ...o, globals: globals(cmd) }));
+  config
+    .command("current-context")
+    .description("print the name of the current context")
+    .action(async (_o, cmd: Command) => (await import("./commands/config.js")).runConfigCurrentContext({ globals: globals(cmd) }));
+  config
+    .command("get-contexts")
+    .description("list the contexts")
+    .action(async (_o, cmd: Command) => (await import("./commands/config.js")).runConfigGetContexts({ globals: globals(cmd) }));
+  config
+    .command("use-context")
+    .description("make a context the current one")
+    .argument("<name>", "context name")
+    .action(async (name: string, _o, cmd: Command) => (await import("./commands/config.js")).runConfigUseContext({ name, globals: globals(cmd) }));
+  config
+    .command("set-context")
+    .description("change a context: set-context --current --namespace=NS sets the namespace commands use")
+    .argument("[name]", "context name (or --current)")
+    .option("--current", "change the current context")
+    .option("--cluster <name>", "cluster of the context")
+    .option("--user <name>", "user of the context")
+    .action(async (name: string | undefined, o, cmd: Command) => (await import("./commands/config.js")).runConfigSetContext({ ...o, name, namespace: globals(cmd).namespace, globals: globals(cmd) }));
+}
+
+/** exec, attach, port-forward and cp: kubectl's streaming verbs. */
+function registerStreamingCommands(program: Command): void {
+  program
+    .command("exec")
+    .description("run a command in a container (kubectl's protocol): -i sends stdin, -t gives it a terminal; the exit code is the command's")
+    .argument("<pod>", "pod name, pod/NAME, or TYPE/NAME (svc, deploy, …): one of its pods")
+    .argument("[command...]", "the command and its arguments, after --")
+    .option("-c, --container <name>", "container name (required when the pod has several)")
+    .option("-i, --stdin", "pass stdin to the container")
+    .option("-t, --tty", "stdin is a TTY (with -i: an interactive shell)")
+    .action(async (pod: string, command: string[], o, cmd: Command) => (await import("./commands/exec.js")).runExec({ ...o, pod, command, globals: globals(cmd) }));
+
+  program
+    .command("attach")
+    .description("attach to a running container's process (kubectl's protocol): its output from now on; -i sends stdin, -t gives it a terminal")
+    .argument("<pod>", "pod name, pod/NAME, or TYPE/NAME (svc, deploy, rs, sts, …): one of its pods")
+    .option("-c, --container <name>", "container name (required when the pod has several)")
+    .option("-i, --stdin", "pass stdin to the container")
+    .option("-t, --tty", "stdin is a TTY")
+    .action(async (pod: string, o, cmd: Command) => {
+      // Ctrl-C detaches (the process keeps running); in raw mode it goes to the container instead.
+      const stop = new AbortController();
+      const detach = () => stop.abort();
+      process.once("SIGINT", detach);
+      try {
+        await (await import("./commands/attach.js")).runAttach({ ...o, pod, globals: globals(cmd), signal: stop.signal });
+      } finally {
+        process.off("SIGINT", detach);
+      }
+    });
+
+  program
+    .command("port-forward")
+    .description("forward local ports to a pod (kubectl's protocol): [LOCAL:]REMOTE, :REMOTE picks a free local port; Ctrl-C stops")
+    .argument("<target>", "pod name, pod/NAME, svc/NAME (ports are the Service's) or deploy/NAME, rs/NAME, sts/NAME…")
+    .argument("<ports...>", "[LOCAL:]REMOTE port pairs")
+    .option("--address <ip>", "address to listen on", "127.0.0.1")
+    .action(async (target: string, ports: string[], o: { address: string }, cmd: Command) => {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      try {
+        await (await import("./commands/port-forward.js")).runPortForward({ target, ports, address: o.address, globals: globals(cmd), signal: stop.signal });
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+    });
+
+  program
+    .command("cp")
+    .description("copy files and directories to and from a container (tar over exec, as kubectl cp; the container needs tar)")
+    .argument("<src>", "[NAMESPACE/]POD:PATH or a local path")
+    .argument("<dest>", "a local path or [NAMESPACE/]POD:PATH")
+    .option("-c, --container <name>", "container name (required when the pod has several)")
+    .action(async (src: string, dest: string, o, cmd: Command) => (await import("./commands/cp.js")).runCp({ ...o, src, dest, globals: globals(cmd) }));
+}
+
 function registerOperationsCommands(program: Command): void {
   const certs = program.command("certs").description("cluster certificates");
   certs
