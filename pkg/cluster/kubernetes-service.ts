@@ -9,16 +9,16 @@ import { isApiError } from "../api/errors.js";
 import { R } from "../api/kinds.js";
 import type { KubeObject } from "../api/types.js";
 import type { Client } from "../client/client.js";
+import { intToIp, parseIpv4Cidr } from "../util/address-plan.js";
 
 export const KUBERNETES_SERVICE = "kubernetes";
 export const KUBERNETES_SERVICE_NAMES = ["kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"];
 
 /** The first usable address of a service range ("10.231.24.0/21" → "10.231.24.1"); Kubernetes reserves it for this Service. */
 export function kubernetesServiceIp(serviceRange: string): string {
-  const [base] = serviceRange.split("/");
-  const parts = base.split(".").map(Number);
-  const n = (((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) + 1) >>> 0;
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+  const range = parseIpv4Cidr(serviceRange);
+  if (!range) throw new Error(`service range ${serviceRange} is not an IPv4 CIDR`);
+  return intToIp((range.base + 1) >>> 0);
 }
 
 export interface KubernetesServiceOptions {
